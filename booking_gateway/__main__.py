@@ -1,0 +1,3 @@
+from booking_gateway.cli import main
+
+main()

@@ -1,0 +1,151 @@
+"""Bearer-token verification (RFC 8725) -> Principal(tenant, workshop, subject, scopes).
+
+The algorithm list comes from configuration, never from the token. ``exp``, ``iat``, ``sub``,
+``tenant``, ``iss`` and ``aud`` are required; issuer and audience are checked.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import jwt
+
+from booking_gateway.domain.errors import AuthenticationError, PermissionDenied
+from booking_gateway.domain.ids import TenantId, WorkshopId
+from booking_gateway.settings import Settings, SettingsError
+
+TENANT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
+
+
+class Scope(StrEnum):
+    BOOKINGS_READ = "bookings:read"
+    BOOKINGS_WRITE = "bookings:write"
+    ADMIN = "admin"
+
+
+ALL_SCOPES = " ".join(s.value for s in Scope)
+DEFAULT_TOKEN_SCOPES = f"{Scope.BOOKINGS_READ} {Scope.BOOKINGS_WRITE}"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    tenant: TenantId
+    subject: str
+    scopes: frozenset[str]
+    workshop: WorkshopId | None = None
+
+    def require(self, scope: Scope) -> None:
+        # "admin" implies every other scope of its tenant.
+        if scope not in self.scopes and Scope.ADMIN not in self.scopes:
+            raise PermissionDenied(f"This token lacks the scope '{scope}'", requiredScope=scope)
+
+
+def _read(path: Any) -> str:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise SettingsError(f"cannot read key file {path}: {exc.strerror}") from exc
+
+
+class TokenVerifier:
+    def __init__(self, settings: Settings, secret: str | None = None) -> None:
+        self._algorithms = list(settings.jwt_algorithms)
+        self._issuer = settings.jwt_issuer
+        self._audience = settings.jwt_audience
+        self._leeway = settings.jwt_leeway_seconds
+        if settings.jwt_public_key_file is not None:
+            self._key: Any = _read(settings.jwt_public_key_file)
+        elif secret or settings.jwt_secret:
+            self._key = secret or settings.jwt_secret
+        else:
+            raise SettingsError(
+                "no token key configured: set BOOKING_GATEWAY_JWT_SECRET or "
+                "BOOKING_GATEWAY_JWT_PUBLIC_KEY_FILE"
+            )
+
+    def verify(self, token: str) -> Principal:
+        try:
+            claims = jwt.decode(
+                token,
+                self._key,
+                algorithms=self._algorithms,
+                issuer=self._issuer,
+                audience=self._audience,
+                leeway=self._leeway,
+                options={"require": ["exp", "iat", "sub", "iss", "aud", "tenant"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise AuthenticationError("The token has expired") from None
+        except jwt.InvalidTokenError as exc:
+            raise AuthenticationError(f"The token is not valid: {exc}") from None
+        return _principal_from_claims(claims)
+
+
+def _principal_from_claims(claims: dict[str, Any]) -> Principal:
+    tenant, subject = claims["tenant"], claims["sub"]
+    workshop, scope = claims.get("workshop"), claims.get("scope", "")
+    if not isinstance(tenant, str) or not TENANT_RE.match(tenant):
+        raise AuthenticationError("The token's 'tenant' claim is not a valid tenant id")
+    if not isinstance(subject, str) or not subject or len(subject) > 255:
+        raise AuthenticationError("The token's 'sub' claim must be a non-empty string")
+    if workshop is not None and (not isinstance(workshop, str) or not 0 < len(workshop) <= 64):
+        raise AuthenticationError("The token's 'workshop' claim must be a workshop id")
+    if not isinstance(scope, str):
+        raise AuthenticationError("The token's 'scope' claim must be a space-separated string")
+    return Principal(
+        tenant=TenantId(tenant),
+        subject=subject,
+        scopes=frozenset(scope.split()),
+        workshop=WorkshopId(workshop) if workshop else None,
+    )
+
+
+class TokenIssuer:
+    """Signs tokens for the CLI's ``token`` command and for tests."""
+
+    def __init__(self, settings: Settings, secret: str | None = None) -> None:
+        self._settings = settings
+        self._algorithm = settings.jwt_algorithms[0]
+        if settings.jwt_public_key_file is not None:
+            if settings.jwt_private_key_file is None:
+                raise SettingsError(
+                    "signing tokens with a public-key algorithm needs "
+                    "BOOKING_GATEWAY_JWT_PRIVATE_KEY_FILE"
+                )
+            self._key: Any = _read(settings.jwt_private_key_file)
+        elif secret or settings.jwt_secret:
+            self._key = secret or settings.jwt_secret
+        else:
+            raise SettingsError("no token key configured: set BOOKING_GATEWAY_JWT_SECRET")
+
+    def issue(
+        self,
+        *,
+        tenant: str,
+        subject: str = "dev",
+        scope: str = DEFAULT_TOKEN_SCOPES,
+        workshop: str | None = None,
+        ttl_seconds: int = 3600,
+        **extra: Any,
+    ) -> str:
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            "iss": self._settings.jwt_issuer,
+            "aud": self._settings.jwt_audience,
+            "sub": subject,
+            "tenant": tenant,
+            "scope": scope,
+            "iat": now,
+            "exp": now + ttl_seconds,
+            "jti": secrets.token_hex(8),
+            **extra,
+        }
+        if workshop:
+            claims["workshop"] = workshop
+        return jwt.encode(claims, self._key, algorithm=self._algorithm)

@@ -1,0 +1,1 @@
+"""Persistence: tables, migrations and tenant-bound repositories. All SQL lives here."""

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from booking_gateway.db.engine import Db
+from booking_gateway.db.repositories import TenantScope
+from booking_gateway.db.tables import tenants
+from booking_gateway.domain.models import DEFAULT_BOOKING_SOURCES, TenantSettings
+
+
+class TenantRepository:
+    def __init__(self, db: Db, scope: TenantScope) -> None:
+        self._db = db
+        self._tenant = scope.tenant
+
+    async def settings(self) -> TenantSettings:
+        """The tenant's policies; a tenant never configured gets the documented defaults."""
+        row = await self._db.fetch_one(
+            sa.select(tenants.c.settings).where(tenants.c.id == self._tenant)
+        )
+        if row is None:
+            return TenantSettings()
+        raw = row["settings"]
+        return TenantSettings(
+            allowed_booking_sources=frozenset(
+                raw.get("allowedBookingSources", sorted(DEFAULT_BOOKING_SOURCES))
+            ),
+            one_active_booking_per_vehicle=bool(raw.get("oneActiveBookingPerVehicle", False)),
+        )
+
+    async def save_settings(self, settings: TenantSettings, now: datetime) -> None:
+        values = {
+            "allowedBookingSources": sorted(settings.allowed_booking_sources),
+            "oneActiveBookingPerVehicle": settings.one_active_booking_per_vehicle,
+        }
+        insert = postgresql.insert if self._db.dialect == "postgresql" else sqlite.insert
+        stmt = insert(tenants).values(
+            id=self._tenant, settings=values, created_at=now, updated_at=now
+        )
+        await self._db.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[tenants.c.id],
+                set_={"settings": stmt.excluded.settings, "updated_at": now},
+            )
+        )
+
+    async def lock(self) -> None:
+        """Serialise writers of this tenant until the transaction ends (PostgreSQL row lock;
+        SQLite writers are serialised already)."""
+        await self._db.fetch_one(
+            sa.select(tenants.c.id).where(tenants.c.id == self._tenant).with_for_update()
+        )

@@ -1,0 +1,38 @@
+"""Repositories of one tenant, together, optionally inside one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from booking_gateway.db.engine import Db
+from booking_gateway.db.repositories import TenantScope
+from booking_gateway.db.repositories.audit import AuditRepository
+from booking_gateway.db.repositories.bookings import BookingRepository
+from booking_gateway.db.repositories.tenants import TenantRepository
+from booking_gateway.db.repositories.workshops import WorkshopRepository
+
+
+class Repositories:
+    def __init__(self, db: Db, scope: TenantScope) -> None:
+        self.scope = scope
+        self.tenants = TenantRepository(db, scope)
+        self.workshops = WorkshopRepository(db, scope)
+        self.bookings = BookingRepository(db, scope)
+        self.audit = AuditRepository(db, scope)
+
+
+class SqlUnitOfWork:
+    """Hands services a transaction (``begin``) or plain reads (``read``) for one scope."""
+
+    def __init__(self, db: Db, scope: TenantScope) -> None:
+        self._db = db
+        self._repos = Repositories(db, scope)
+
+    @asynccontextmanager
+    async def begin(self) -> AsyncIterator[Repositories]:
+        async with self._db.transaction():
+            yield self._repos
+
+    def read(self) -> Repositories:
+        return self._repos

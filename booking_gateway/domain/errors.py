@@ -1,0 +1,80 @@
+"""Domain errors. Each carries a stable ``code`` that reaches clients as ``extensions.code``.
+
+    DomainError
+    ├── AuthenticationError      UNAUTHENTICATED       (HTTP 401, raised before GraphQL runs)
+    ├── PermissionDenied         FORBIDDEN
+    ├── ValidationFailed         BAD_USER_INPUT        (.fields: [FieldProblem])
+    ├── NotFound                 NOT_FOUND             ("not yours" answers the same)
+    └── Conflict
+        ├── BookingAlreadyExists BOOKING_ALREADY_EXISTS
+        ├── BookingCancelled     BOOKING_CANCELLED
+        ├── AmbiguousBookingId   AMBIGUOUS_BOOKING_ID
+        ├── ActiveBookingExists  ACTIVE_BOOKING_EXISTS
+        └── SourceNotAllowed     BOOKING_SOURCE_NOT_ALLOWED
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True, slots=True)
+class FieldProblem:
+    field: str
+    message: str
+
+
+class DomainError(Exception):
+    code: ClassVar[str] = "DOMAIN_ERROR"
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class AuthenticationError(DomainError):
+    code = "UNAUTHENTICATED"
+
+
+class PermissionDenied(DomainError):
+    code = "FORBIDDEN"
+
+
+class ValidationFailed(DomainError):
+    code = "BAD_USER_INPUT"
+
+    def __init__(self, problems: list[FieldProblem]) -> None:
+        summary = "; ".join(f"{p.field}: {p.message}" for p in problems)
+        super().__init__(f"Invalid input: {summary}")
+        self.fields = problems
+        self.details = {"fields": [{"field": p.field, "message": p.message} for p in problems]}
+
+
+class NotFound(DomainError):
+    code = "NOT_FOUND"
+
+
+class Conflict(DomainError):
+    code = "CONFLICT"
+
+
+class BookingAlreadyExists(Conflict):
+    code = "BOOKING_ALREADY_EXISTS"
+
+
+class BookingCancelled(Conflict):
+    code = "BOOKING_CANCELLED"
+
+
+class AmbiguousBookingId(Conflict):
+    code = "AMBIGUOUS_BOOKING_ID"
+
+
+class ActiveBookingExists(Conflict):
+    code = "ACTIVE_BOOKING_EXISTS"
+
+
+class SourceNotAllowed(Conflict):
+    code = "BOOKING_SOURCE_NOT_ALLOWED"

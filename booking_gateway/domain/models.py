@@ -1,0 +1,132 @@
+"""Plain value objects shared by services, repositories and the GraphQL layer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from booking_gateway.domain.ids import AuditEventId, BookingId, RequestId, TenantId, WorkshopId
+
+DEFAULT_BOOKING_SOURCES: frozenset[str] = frozenset(
+    {"user", "dealer", "dms", "workshop", "online", "phone"}
+)
+
+
+class BookingStatus(StrEnum):
+    RESERVED = "RESERVED"
+    AWAITING_PAYMENT = "AWAITING_PAYMENT"
+    PENDING = "PENDING"
+    CONFIRMED = "CONFIRMED"
+    IN_PROGRESS = "IN_PROGRESS"
+    COMPLETED = "COMPLETED"
+    CANCELLED = "CANCELLED"
+    NO_SHOW = "NO_SHOW"
+
+
+class Precision(StrEnum):
+    DATE = "DATE"
+    DATETIME = "DATETIME"
+
+
+class AuditAction(StrEnum):
+    ADDED = "ADDED"
+    CHANGED = "CHANGED"
+    CANCELLED = "CANCELLED"
+
+
+@dataclass(frozen=True, slots=True)
+class Appointment:
+    """When the vehicle is due. A date-only appointment has no instant, only a local date."""
+
+    precision: Precision
+    local_date: date
+    starts_at: datetime | None = None  # UTC; None when precision is DATE
+
+
+@dataclass(frozen=True, slots=True)
+class TenantSettings:
+    allowed_booking_sources: frozenset[str] = DEFAULT_BOOKING_SOURCES
+    one_active_booking_per_vehicle: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Workshop:
+    id: WorkshopId
+    tenant_id: TenantId
+    name: str
+    dealer_number: str | None
+    time_zone: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Booking:
+    id: BookingId
+    tenant_id: TenantId
+    status: BookingStatus
+    appointment: Appointment
+    created_at: datetime
+    updated_at: datetime
+    revision: int = 1
+    workshop_id: WorkshopId | None = None
+    time_zone: str = "UTC"  # the workshop's, used for local times
+    source: str | None = None
+    external_id: str | None = None
+    vin: str | None = None
+    dealer_number: str | None = None
+    fleet_id: str | None = None
+    external_workshop_id: str | None = None
+    reason_key: str | None = None
+    reason_text: str | None = None
+    booking_created_at: datetime | None = None
+    cancelled_at: datetime | None = None
+
+    def snapshot(self) -> dict[str, Any]:
+        """The business fields an audit event records before and after a write."""
+        a = self.appointment
+        return {
+            "status": self.status.value,
+            "workshopId": self.workshop_id,
+            "vin": self.vin,
+            "dealerNumber": self.dealer_number,
+            "fleetId": self.fleet_id,
+            "externalWorkshopId": self.external_workshop_id,
+            "reasonKey": self.reason_key,
+            "reasonText": self.reason_text,
+            "appointmentPrecision": a.precision.value,
+            "appointmentDate": a.local_date.isoformat(),
+            "appointmentStartsAt": a.starts_at.isoformat() if a.starts_at else None,
+            "bookingCreatedAt": (
+                self.booking_created_at.isoformat() if self.booking_created_at else None
+            ),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RequestMeta:
+    """Who and what caused a write, for the audit log."""
+
+    request_id: RequestId
+    user_agent: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEvent:
+    id: AuditEventId
+    tenant_id: TenantId
+    booking_id: BookingId
+    action: AuditAction
+    occurred_at: datetime
+    actor_subject: str
+    request_id: RequestId
+    user_agent: str | None = None
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = field(default=None)
+
+    def changed_fields(self) -> list[tuple[str, Any, Any]]:
+        before = self.before or {}
+        after = self.after or {}
+        keys = sorted(set(before) | set(after))
+        return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]

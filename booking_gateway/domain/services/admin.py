@@ -1,0 +1,110 @@
+"""Tenant administration: policies and workshops. Needs the ``admin`` scope."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from booking_gateway.auth import Principal, Scope
+from booking_gateway.domain.errors import FieldProblem, PermissionDenied, ValidationFailed
+from booking_gateway.domain.ids import new_workshop_id
+from booking_gateway.domain.models import TenantSettings, Workshop
+from booking_gateway.domain.services import UnitOfWork, utc_now
+from booking_gateway.domain.validation import LIMITS, Problems
+
+MAX_SOURCES = 50
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsChange:
+    allowed_booking_sources: list[str] | None = None
+    one_active_booking_per_vehicle: bool | None = None
+
+
+def check_time_zone(p: Problems, field: str, value: str | None) -> str | None:
+    text = p.text(field, value, max_length=64, required=True)
+    if text is None:
+        return None
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        p.add(field, f"{text!r} is not an IANA time zone such as Europe/Copenhagen")
+        return None
+    if text not in available_timezones() and text != "UTC":
+        p.add(field, f"{text!r} is not an IANA time zone such as Europe/Copenhagen")
+        return None
+    return text
+
+
+class AdminService:
+    def __init__(
+        self, uow: UnitOfWork, principal: Principal, clock: Callable[[], datetime] = utc_now
+    ) -> None:
+        self._uow = uow
+        self._principal = principal
+        self._clock = clock
+
+    async def settings(self) -> TenantSettings:
+        self._principal.require(Scope.BOOKINGS_READ)
+        return await self._uow.read().tenants.settings()
+
+    async def update_settings(self, change: SettingsChange) -> TenantSettings:
+        self._principal.require(Scope.ADMIN)
+        p = Problems()
+        sources: list[str] = []
+        for i, raw in enumerate(change.allowed_booking_sources or []):
+            text = p.text(f"allowedBookingSources[{i}]", raw, max_length=LIMITS.source,
+                          required=True)
+            if text:
+                sources.append(text)
+        if change.allowed_booking_sources is not None and not change.allowed_booking_sources:
+            p.add("allowedBookingSources", "must name at least one source")
+        if len(sources) > MAX_SOURCES:
+            p.add("allowedBookingSources", f"at most {MAX_SOURCES} sources")
+        p.raise_if_any()
+        async with self._uow.begin() as repos:
+            current = await repos.tenants.settings()
+            updated = TenantSettings(
+                allowed_booking_sources=frozenset(sources)
+                if change.allowed_booking_sources is not None
+                else current.allowed_booking_sources,
+                one_active_booking_per_vehicle=current.one_active_booking_per_vehicle
+                if change.one_active_booking_per_vehicle is None
+                else change.one_active_booking_per_vehicle,
+            )
+            await repos.tenants.save_settings(updated, self._clock())
+            return updated
+
+    async def workshops(self) -> list[Workshop]:
+        self._principal.require(Scope.BOOKINGS_READ)
+        return await self._uow.read().workshops.list()
+
+    async def create_workshop(
+        self, name: str, time_zone: str, dealer_number: str | None = None
+    ) -> Workshop:
+        self._principal.require(Scope.ADMIN)
+        if self._principal.workshop is not None:
+            raise PermissionDenied("A workshop-scoped token cannot create workshops")
+        p = Problems()
+        clean_name = p.text("name", name, max_length=255, required=True)
+        zone = check_time_zone(p, "timeZone", time_zone)
+        dealer = p.text("dealerNumber", dealer_number, max_length=LIMITS.dealer)
+        p.raise_if_any()
+        assert clean_name and zone  # noqa: S101 - checked above
+        workshop = Workshop(
+            id=new_workshop_id(),
+            tenant_id=self._principal.tenant,
+            name=clean_name,
+            dealer_number=dealer,
+            time_zone=zone,
+            created_at=self._clock(),
+        )
+        async with self._uow.begin() as repos:
+            if dealer and await repos.workshops.by_dealer_number(dealer):
+                raise ValidationFailed(
+                    [FieldProblem("dealerNumber", f"{dealer!r} is used by another workshop")]
+                )
+            await repos.workshops.add(workshop)
+        return workshop

@@ -1,0 +1,33 @@
+"""Reading bookings and their history."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from booking_gateway.auth import Principal, Scope
+from booking_gateway.domain.models import AuditEvent, Booking, Workshop
+from booking_gateway.domain.services import UnitOfWork
+
+
+class BookingReader:
+    def __init__(self, uow: UnitOfWork, principal: Principal) -> None:
+        self._repos = uow.read()
+        self._principal = principal
+
+    async def get(self, booking_id: str) -> Booking | None:
+        self._principal.require(Scope.BOOKINGS_READ)
+        return await self._repos.bookings.get(booking_id)
+
+    async def get_by_key(self, source: str, external_id: str) -> Booking | None:
+        self._principal.require(Scope.BOOKINGS_READ)
+        return await self._repos.bookings.get_by_key(source, external_id)
+
+    async def history(self, booking_id: str) -> list[AuditEvent]:
+        """Events of a booking the caller can see (checked by the caller's read of it)."""
+        self._principal.require(Scope.BOOKINGS_READ)
+        return await self._repos.audit.for_booking(booking_id)
+
+    async def workshops(self, ids: Sequence[str]) -> list[Workshop | None]:
+        """Batch load for the dataloader: one query for all ids, in order."""
+        found = {w.id: w for w in await self._repos.workshops.get_many(ids)}
+        return [found.get(i) for i in ids]  # type: ignore[call-overload]

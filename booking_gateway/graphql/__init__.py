@@ -1,0 +1,1 @@
+"""The GraphQL API: strawberry types per feature, the schema, the HTTP endpoint."""

@@ -1,0 +1,1 @@
+"""Tenant administration: who am I, tenant policies, workshops."""

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import strawberry
+
+from booking_gateway.domain.errors import ValidationFailed
+from booking_gateway.domain.services.admin import SettingsChange
+from booking_gateway.graphql.admin.types import (
+    CreateWorkshopInput,
+    CreateWorkshopResult,
+    CreateWorkshopSuccess,
+    TenantSettings,
+    UpdateTenantSettingsInput,
+    UpdateTenantSettingsResult,
+    UpdateTenantSettingsSuccess,
+    Viewer,
+)
+from booking_gateway.graphql.bookings.types import Workshop
+from booking_gateway.graphql.context import Context
+from booking_gateway.graphql.errors import ValidationError
+
+
+@strawberry.type
+class AdminQueries:
+    @strawberry.field(description="The verified token behind this request.")
+    def viewer(self, info: strawberry.Info[Context, None]) -> Viewer:
+        p = info.context.principal
+        return Viewer(
+            tenant=p.tenant, workshop=p.workshop, subject=p.subject, scopes=sorted(p.scopes)
+        )
+
+    @strawberry.field(description="The tenant's policies.")
+    async def tenant_settings(self, info: strawberry.Info[Context, None]) -> TenantSettings:
+        return TenantSettings.from_domain(await info.context.admin.settings())
+
+    @strawberry.field(description="The tenant's workshops (only its own for a workshop token).")
+    async def workshops(self, info: strawberry.Info[Context, None]) -> list[Workshop]:
+        return [Workshop.from_domain(w) for w in await info.context.admin.workshops()]
+
+
+@strawberry.type
+class AdminMutations:
+    @strawberry.mutation(description="Change tenant policies. Needs the `admin` scope.")
+    async def update_tenant_settings(
+        self,
+        info: strawberry.Info[Context, None],
+        input: UpdateTenantSettingsInput = strawberry.argument(description="Changes."),  # noqa: A002
+    ) -> UpdateTenantSettingsResult:
+        try:
+            settings = await info.context.admin.update_settings(
+                SettingsChange(
+                    allowed_booking_sources=input.allowed_booking_sources,
+                    one_active_booking_per_vehicle=input.one_active_booking_per_vehicle,
+                )
+            )
+        except ValidationFailed as exc:
+            return ValidationError.from_domain(exc)
+        return UpdateTenantSettingsSuccess(settings=TenantSettings.from_domain(settings))
+
+    @strawberry.mutation(description="Create a workshop. Needs the `admin` scope.")
+    async def create_workshop(
+        self,
+        info: strawberry.Info[Context, None],
+        input: CreateWorkshopInput = strawberry.argument(description="The workshop."),  # noqa: A002
+    ) -> CreateWorkshopResult:
+        try:
+            workshop = await info.context.admin.create_workshop(
+                input.name, input.time_zone, input.dealer_number
+            )
+        except ValidationFailed as exc:
+            return ValidationError.from_domain(exc)
+        return CreateWorkshopSuccess(workshop=Workshop.from_domain(workshop))

@@ -1,0 +1,1 @@
+"""Bookings: types, read queries and the Connected Cars compatible import mutations."""

@@ -1,0 +1,105 @@
+"""How failures reach clients.
+
+Native mutations return result unions whose error members implement ``Error``. Everything else
+is a top-level GraphQL error whose ``extensions.code`` is stable: domain errors keep their code;
+request problems get the codes below; anything unexpected is masked as INTERNAL_SERVER_ERROR with
+a ``correlationId`` that is also logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError, GraphQLSyntaxError
+
+from booking_gateway.domain.errors import DomainError, ValidationFailed
+
+log = logging.getLogger("booking_gateway.errors")
+
+# Codes of errors found before execution; a response with only these has no data (HTTP 400).
+PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+QUERY_TOO_DEEP = "QUERY_TOO_DEEP"
+TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
+QUERY_TOO_LARGE = "QUERY_TOO_LARGE"
+BAD_USER_INPUT = "BAD_USER_INPUT"
+INTERNAL = "INTERNAL_SERVER_ERROR"
+REQUEST_ERROR_CODES = frozenset(
+    {PARSE_FAILED, VALIDATION_FAILED, QUERY_TOO_DEEP, TOO_MANY_ALIASES, QUERY_TOO_LARGE}
+)
+
+# strawberry's limiter messages (pinned version; tests cover each mapping).
+_DEPTH_RE = re.compile(r"exceeds maximum operation depth")
+_ALIASES_RE = re.compile(r"aliases found\. Allowed")
+_TOKENS_RE = re.compile(r"Document contains more than \d+ tokens")
+
+
+def _code_of(error: GraphQLError) -> str:
+    if isinstance(error, GraphQLSyntaxError):
+        return QUERY_TOO_LARGE if _TOKENS_RE.search(error.message) else PARSE_FAILED
+    if error.path is not None:
+        return INTERNAL  # a field failed with no domain reason: a bug
+    if _DEPTH_RE.search(error.message):
+        return QUERY_TOO_DEEP
+    if _ALIASES_RE.search(error.message):
+        return TOO_MANY_ALIASES
+    if error.message.startswith("Variable '$"):
+        return BAD_USER_INPUT
+    return VALIDATION_FAILED
+
+
+def format_error(error: GraphQLError, correlation_id: str) -> dict[str, Any]:
+    original = error.original_error
+    formatted: dict[str, Any] = {"message": error.message}
+    if error.locations:
+        formatted["locations"] = [{"line": loc.line, "column": loc.column} for loc in error.locations]
+    if error.path is not None:
+        formatted["path"] = error.path
+    if isinstance(original, DomainError):
+        formatted["message"] = original.message
+        formatted["extensions"] = {"code": original.code, **original.details}
+        return formatted
+    code = INTERNAL if original is not None else _code_of(error)
+    if code == INTERNAL:
+        log.error(
+            "unexpected error in a resolver",
+            exc_info=original or error,
+            extra={"correlation_id": correlation_id, "path": error.path},
+        )
+        formatted["message"] = "Internal server error"
+        formatted["extensions"] = {"code": INTERNAL, "correlationId": correlation_id}
+        return formatted
+    formatted["extensions"] = {"code": code}
+    return formatted
+
+
+def request_error(message: str, code: str, **details: Any) -> dict[str, Any]:
+    return {"errors": [{"message": message, "extensions": {"code": code, **details}}]}
+
+
+@strawberry.interface(description="Something a mutation refused; `code` is stable.")
+class Error:
+    message: str = strawberry.field(description="Human-readable explanation.")
+    code: str = strawberry.field(description="Stable machine-readable reason.")
+
+
+@strawberry.type(description="One offending input field.")
+class FieldError:
+    field: str = strawberry.field(description="Input field name, e.g. `timeZone`.")
+    message: str = strawberry.field(description="What is wrong with it.")
+
+
+@strawberry.type(description="The input failed validation; nothing was written.")
+class ValidationError(Error):
+    fields: list[FieldError] = strawberry.field(description="Every offending field.")
+
+    @classmethod
+    def from_domain(cls, exc: ValidationFailed) -> ValidationError:
+        return cls(
+            message=exc.message,
+            code=exc.code,
+            fields=[FieldError(field=p.field, message=p.message) for p in exc.fields],
+        )

@@ -1,0 +1,53 @@
+"""The root schema, assembled from each feature's Query/Mutation classes by inheritance."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.types import ExecutionContext
+
+from booking_gateway.graphql.admin.resolvers import AdminMutations, AdminQueries
+from booking_gateway.graphql.bookings.import_mutations import ImportMutations
+from booking_gateway.graphql.bookings.queries import BookingQueries
+from booking_gateway.graphql.errors import ValidationError
+from booking_gateway.settings import Settings
+
+
+@strawberry.type(description="Read the tenant's data. Every field needs a bearer token.")
+class Query(BookingQueries, AdminQueries):
+    pass
+
+
+@strawberry.type(description="Change the tenant's data. Every field needs a bearer token.")
+class Mutation(ImportMutations, AdminMutations):
+    pass
+
+
+class GatewaySchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """The HTTP endpoint formats and logs errors (with the correlation id); not here."""
+
+
+def build_schema(settings: Settings | None = None) -> GatewaySchema:
+    s = settings or Settings()
+    extensions: list[Any] = [
+        MaxTokensLimiter(max_token_count=s.max_query_tokens),
+        QueryDepthLimiter(max_depth=s.max_query_depth),
+        MaxAliasesLimiter(max_alias_count=s.max_aliases),
+        ParserCache(maxsize=1024),
+        ValidationCache(maxsize=1024),
+    ]
+    return GatewaySchema(
+        query=Query, mutation=Mutation, extensions=extensions, types=[ValidationError]
+    )
