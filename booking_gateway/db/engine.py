@@ -76,12 +76,15 @@ class Db:
                 raise
             await conn.execute("COMMIT")
 
+    # Rows are ``databases`` records: indexing by column name applies the column type's result
+    # processing (their ``_mapping`` would hand back the driver's unprocessed values).
     async def fetch_all(self, query: ClauseElement | str) -> Sequence[Row]:
-        return [row._mapping for row in await self._database.fetch_all(query)]
+        rows: Sequence[Row] = await self._database.fetch_all(query)
+        return rows
 
     async def fetch_one(self, query: ClauseElement | str) -> Row | None:
-        row = await self._database.fetch_one(query)
-        return None if row is None else row._mapping
+        row: Row | None = await self._database.fetch_one(query)
+        return row
 
     async def fetch_val(self, query: ClauseElement | str) -> Any:
         return await self._database.fetch_val(query)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from booking_gateway.db.types import UtcDateTime
+from booking_gateway.db.types import JsonDocument, UtcDateTime
 
 metadata = sa.MetaData(
     naming_convention={
@@ -23,7 +23,7 @@ tenants = sa.Table(
     "tenants",
     metadata,
     sa.Column("id", sa.String(64), primary_key=True),
-    sa.Column("settings", sa.JSON(), nullable=False),
+    sa.Column("settings", JsonDocument(), nullable=False),
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
 )
@@ -82,7 +82,7 @@ audit_events = sa.Table(
     sa.Column("actor_subject", sa.String(255), nullable=False),
     sa.Column("user_agent", sa.String(512), nullable=True),
     sa.Column("request_id", sa.String(64), nullable=False),
-    sa.Column("before", sa.JSON(), nullable=True),
-    sa.Column("after", sa.JSON(), nullable=True),
+    sa.Column("before", JsonDocument(), nullable=True),
+    sa.Column("after", JsonDocument(), nullable=True),
     sa.Index("ix_audit_events_tenant_id_booking_id", "tenant_id", "booking_id"),
 )

@@ -41,12 +41,13 @@ class GatewaySchema(strawberry.Schema):
 
 def build_schema(settings: Settings | None = None) -> GatewaySchema:
     s = settings or Settings()
+    # Factories: a fresh extension per request; the parse/validation LRU caches are shared.
     extensions: list[Any] = [
-        MaxTokensLimiter(max_token_count=s.max_query_tokens),
-        QueryDepthLimiter(max_depth=s.max_query_depth),
-        MaxAliasesLimiter(max_alias_count=s.max_aliases),
-        ParserCache(maxsize=1024),
-        ValidationCache(maxsize=1024),
+        lambda: MaxTokensLimiter(max_token_count=s.max_query_tokens),
+        lambda: QueryDepthLimiter(max_depth=s.max_query_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=s.max_aliases),
+        lambda: ParserCache(maxsize=1024),
+        lambda: ValidationCache(maxsize=1024),
     ]
     return GatewaySchema(
         query=Query, mutation=Mutation, extensions=extensions, types=[ValidationError]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from booking_gateway.db.types import UtcDateTime
+from booking_gateway.db.types import JsonDocument, UtcDateTime
 
 revision = "0001"
 down_revision = None
@@ -22,7 +22,7 @@ def upgrade() -> None:
     op.create_table(
         "tenants",
         sa.Column("id", sa.String(64), nullable=False),
-        sa.Column("settings", sa.JSON(), nullable=False),
+        sa.Column("settings", JsonDocument(), nullable=False),
         sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.Column("updated_at", UtcDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_tenants"),
@@ -78,8 +78,8 @@ def upgrade() -> None:
         sa.Column("actor_subject", sa.String(255), nullable=False),
         sa.Column("user_agent", sa.String(512), nullable=True),
         sa.Column("request_id", sa.String(64), nullable=False),
-        sa.Column("before", sa.JSON(), nullable=True),
-        sa.Column("after", sa.JSON(), nullable=True),
+        sa.Column("before", JsonDocument(), nullable=True),
+        sa.Column("after", JsonDocument(), nullable=True),
         sa.ForeignKeyConstraint(["booking_id"], ["bookings.id"], name="fk_audit_events_booking_id_bookings"),
         sa.PrimaryKeyConstraint("id", name="pk_audit_events"),
     )
