@@ -43,7 +43,7 @@ def create_app(settings: Settings) -> Starlette:
     async def readyz(request: Request) -> JSONResponse:
         try:
             ready = await db.ping()
-        except Exception:  # noqa: BLE001 - any failure means "not ready"
+        except Exception:
             ready = False
         return JSONResponse(
             {"status": "ok" if ready else "unavailable", "database": ready},
@@ -57,8 +57,12 @@ def create_app(settings: Settings) -> Starlette:
                 CORSMiddleware,
                 allow_origins=list(settings.cors_origins),
                 allow_methods=["GET", "POST"],
-                allow_headers=["authorization", "content-type", "x-request-id",
-                               "x-organization-namespace"],
+                allow_headers=[
+                    "authorization",
+                    "content-type",
+                    "x-request-id",
+                    "x-organization-namespace",
+                ],
                 expose_headers=["x-request-id"],
                 max_age=600,
             )

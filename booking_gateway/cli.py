@@ -151,8 +151,9 @@ def main(argv: list[str] | None = None) -> None:
     token.add_argument("--tenant", required=True)
     token.add_argument("--workshop", default=None)
     token.add_argument("--subject", default="cli")
-    token.add_argument("--scope", default=DEFAULT_TOKEN_SCOPES,
-                       help=f"space separated, from: {ALL_SCOPES}")
+    token.add_argument(
+        "--scope", default=DEFAULT_TOKEN_SCOPES, help=f"space separated, from: {ALL_SCOPES}"
+    )
     token.add_argument("--ttl", type=int, default=3600, help="lifetime in seconds")
     token.set_defaults(func=cmd_token)
 

@@ -18,12 +18,27 @@ WORKSHOPS = (
     ("Demo Motors Aarhus", "Europe/Copenhagen", "DEU67890N"),
 )
 BOOKINGS = (
-    ImportInput("user", "D-1000", "DEU12345N", "WV1ZZZ1JZXW000001", "2022-01-12",
-                "service", "Service"),
-    ImportInput("dms", "A-1001", "DEU12345N", "WVWZZZAUZKW123456", "2026-12-01T08:30:00Z",
-                "service", "Annual service"),
-    ImportInput("dms", "A-1002", "DEU67890N", "WAUZZZ8V5KA000002", "2026-12-02T12:00:00+01:00",
-                "tyres", "Tyre change"),
+    ImportInput(
+        "user", "D-1000", "DEU12345N", "WV1ZZZ1JZXW000001", "2022-01-12", "service", "Service"
+    ),
+    ImportInput(
+        "dms",
+        "A-1001",
+        "DEU12345N",
+        "WVWZZZAUZKW123456",
+        "2026-12-01T08:30:00Z",
+        "service",
+        "Annual service",
+    ),
+    ImportInput(
+        "dms",
+        "A-1002",
+        "DEU67890N",
+        "WAUZZZ8V5KA000002",
+        "2026-12-02T12:00:00+01:00",
+        "tyres",
+        "Tyre change",
+    ),
 )
 
 

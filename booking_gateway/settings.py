@@ -90,11 +90,10 @@ class Settings:
         return settings
 
     def validate(self) -> None:
-        if not self.database_url.startswith(("sqlite:", "sqlite+aiosqlite:", "postgresql:",
-                                             "postgresql+asyncpg:", "postgres:")):
-            raise SettingsError(
-                f"{PREFIX}DATABASE_URL must start with sqlite:// or postgresql://"
-            )
+        if not self.database_url.startswith(
+            ("sqlite:", "sqlite+aiosqlite:", "postgresql:", "postgresql+asyncpg:", "postgres:")
+        ):
+            raise SettingsError(f"{PREFIX}DATABASE_URL must start with sqlite:// or postgresql://")
         if not self.jwt_algorithms:
             raise SettingsError(f"{PREFIX}JWT_ALGORITHMS must name at least one algorithm")
         unknown = set(self.jwt_algorithms) - SYMMETRIC_ALGORITHMS - ASYMMETRIC_ALGORITHMS

@@ -12,7 +12,7 @@ import asyncio
 import json
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ from booking_gateway.db.engine import Db
 from booking_gateway.db.migrate import upgrade
 from booking_gateway.settings import Settings
 
-TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-keys"
+TEST_SECRET = "test-secret-0123456789abcdef0123456789abcdef0123456789abcdef0123"
 PG_URL = os.environ.get(
     "BOOKING_GATEWAY_TEST_POSTGRES_URL",
     "postgresql://postgres@127.0.0.1:5432/booking_gateway_test",
@@ -133,14 +133,16 @@ async def http(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-def new_tenant() -> Iterator[str]:
-    yield f"t-{uuid.uuid4().hex[:12]}"
+def new_tenant() -> str:
+    return f"t-{uuid.uuid4().hex[:12]}"
 
 
 @pytest.fixture
 def api(http: httpx.AsyncClient, issuer: TokenIssuer, new_tenant: str) -> Api:
     """Client for a fresh tenant whose token has every scope."""
-    return Api(http, issuer.issue(tenant=new_tenant, subject="tester", scope=ALL_SCOPES), new_tenant)
+    return Api(
+        http, issuer.issue(tenant=new_tenant, subject="tester", scope=ALL_SCOPES), new_tenant
+    )
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import databases
 from sqlalchemy.sql import ClauseElement
@@ -79,12 +79,10 @@ class Db:
     # Rows are ``databases`` records: indexing by column name applies the column type's result
     # processing (their ``_mapping`` would hand back the driver's unprocessed values).
     async def fetch_all(self, query: ClauseElement | str) -> Sequence[Row]:
-        rows: Sequence[Row] = await self._database.fetch_all(query)
-        return rows
+        return cast(Sequence[Row], await self._database.fetch_all(query))
 
     async def fetch_one(self, query: ClauseElement | str) -> Row | None:
-        row: Row | None = await self._database.fetch_one(query)
-        return row
+        return cast(Row | None, await self._database.fetch_one(query))
 
     async def fetch_val(self, query: ClauseElement | str) -> Any:
         return await self._database.fetch_val(query)

@@ -1,16 +1,16 @@
 """Domain errors. Each carries a stable ``code`` that reaches clients as ``extensions.code``.
 
-    DomainError
-    ├── AuthenticationError      UNAUTHENTICATED       (HTTP 401, raised before GraphQL runs)
-    ├── PermissionDenied         FORBIDDEN
-    ├── ValidationFailed         BAD_USER_INPUT        (.fields: [FieldProblem])
-    ├── NotFound                 NOT_FOUND             ("not yours" answers the same)
-    └── Conflict
-        ├── BookingAlreadyExists BOOKING_ALREADY_EXISTS
-        ├── BookingCancelled     BOOKING_CANCELLED
-        ├── AmbiguousBookingId   AMBIGUOUS_BOOKING_ID
-        ├── ActiveBookingExists  ACTIVE_BOOKING_EXISTS
-        └── SourceNotAllowed     BOOKING_SOURCE_NOT_ALLOWED
+DomainError
+├── AuthenticationError      UNAUTHENTICATED       (HTTP 401, raised before GraphQL runs)
+├── PermissionDenied         FORBIDDEN
+├── ValidationFailed         BAD_USER_INPUT        (.fields: [FieldProblem])
+├── NotFound                 NOT_FOUND             ("not yours" answers the same)
+└── Conflict
+    ├── BookingAlreadyExists BOOKING_ALREADY_EXISTS
+    ├── BookingCancelled     BOOKING_CANCELLED
+    ├── AmbiguousBookingId   AMBIGUOUS_BOOKING_ID
+    ├── ActiveBookingExists  ACTIVE_BOOKING_EXISTS
+    └── SourceNotAllowed     BOOKING_SOURCE_NOT_ALLOWED
 """
 
 from __future__ import annotations

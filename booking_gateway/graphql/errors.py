@@ -35,6 +35,10 @@ REQUEST_ERROR_CODES = frozenset(
 _DEPTH_RE = re.compile(r"exceeds maximum operation depth")
 _ALIASES_RE = re.compile(r"aliases found\. Allowed")
 _TOKENS_RE = re.compile(r"Document contains more than \d+ tokens")
+# graphql-core's messages for variable values that cannot be coerced (not validation errors).
+_VARIABLE_VALUE_RE = re.compile(
+    r"^Variable '\$\w+' (has invalid value|got invalid value|of required type|of non-null type)"
+)
 
 
 def _code_of(error: GraphQLError) -> str:
@@ -46,7 +50,7 @@ def _code_of(error: GraphQLError) -> str:
         return QUERY_TOO_DEEP
     if _ALIASES_RE.search(error.message):
         return TOO_MANY_ALIASES
-    if error.message.startswith("Variable '$"):
+    if _VARIABLE_VALUE_RE.search(error.message):
         return BAD_USER_INPUT
     return VALIDATION_FAILED
 
@@ -55,14 +59,16 @@ def format_error(error: GraphQLError, correlation_id: str) -> dict[str, Any]:
     original = error.original_error
     formatted: dict[str, Any] = {"message": error.message}
     if error.locations:
-        formatted["locations"] = [{"line": loc.line, "column": loc.column} for loc in error.locations]
+        formatted["locations"] = [
+            {"line": loc.line, "column": loc.column} for loc in error.locations
+        ]
     if error.path is not None:
         formatted["path"] = error.path
     if isinstance(original, DomainError):
         formatted["message"] = original.message
         formatted["extensions"] = {"code": original.code, **original.details}
         return formatted
-    code = INTERNAL if original is not None else _code_of(error)
+    code = _code_of(error) if original is None or error.path is None else INTERNAL
     if code == INTERNAL:
         log.error(
             "unexpected error in a resolver",

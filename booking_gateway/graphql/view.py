@@ -15,13 +15,13 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from strawberry.types.graphql import OperationType
 from starlette.datastructures import Headers
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types.graphql import OperationType
 
 from booking_gateway.auth import Principal, TokenVerifier
 from booking_gateway.db.engine import Db
@@ -166,7 +166,8 @@ class GraphQLEndpoint:
         media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media_type not in ("application/json", "application/graphql-response+json"):
             raise RequestRejected(
-                415, "Send the request as Content-Type: application/json",
+                415,
+                "Send the request as Content-Type: application/json",
                 "UNSUPPORTED_MEDIA_TYPE",
             )
         data = _json(await self._read_body(request), "body")
@@ -181,7 +182,9 @@ class GraphQLEndpoint:
     ) -> Response:
         data = await self._parse(request)
         query, variables, operation = (
-            data.get("query"), data.get("variables"), data.get("operationName")
+            data.get("query"),
+            data.get("variables"),
+            data.get("operationName"),
         )
         if not isinstance(query, str) or not query.strip():
             raise RequestRejected(400, "`query` must be a non-empty string", "BAD_REQUEST")
@@ -214,7 +217,9 @@ class GraphQLEndpoint:
         except CannotGetOperationTypeError as exc:
             raise RequestRejected(400, exc.as_http_error_reason(), "BAD_REQUEST") from None
         except MissingQueryError:
-            raise RequestRejected(400, "`query` must be a non-empty string", "BAD_REQUEST") from None
+            raise RequestRejected(
+                400, "`query` must be a non-empty string", "BAD_REQUEST"
+            ) from None
         payload: dict[str, Any] = {}
         status = 200
         if result.errors:

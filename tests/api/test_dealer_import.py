@@ -33,8 +33,8 @@ async def by_key(api: Api, source: str = "user", booking_id: str = "12345") -> d
 
 async def add_workshop(api: Api, dealer: str, zone: str = "Europe/Copenhagen") -> str:
     data = await api.ok(
-        CREATE_WORKSHOP, {"input": {"name": f"Workshop {dealer}", "timeZone": zone,
-                                    "dealerNumber": dealer}}
+        CREATE_WORKSHOP,
+        {"input": {"name": f"Workshop {dealer}", "timeZone": zone, "dealerNumber": dealer}},
     )
     assert data["createWorkshop"]["__typename"] == "CreateWorkshopSuccess"
     workshop_id: str = data["createWorkshop"]["workshop"]["id"]
@@ -96,8 +96,11 @@ async def test_seed_documents_work_with_inline_values_and_query_only(api: Api) -
     [
         ("2022-08-23T13:30:00.000Z", "2022-08-23T13:30:00+00:00", "2022-08-23T15:30:00+02:00"),
         ("2022-08-23T15:30:00+02:00", "2022-08-23T13:30:00+00:00", "2022-08-23T15:30:00+02:00"),
-        ("2022-12-31T23:30:00.123456789Z", "2022-12-31T23:30:00.123456+00:00",
-         "2023-01-01T00:30:00.123456+01:00"),
+        (
+            "2022-12-31T23:30:00.123456789Z",
+            "2022-12-31T23:30:00.123456+00:00",
+            "2023-01-01T00:30:00.123456+01:00",
+        ),
     ],
 )
 async def test_rfc3339_appointments_keep_the_instant_and_local_time(
@@ -220,8 +223,12 @@ async def test_change_leaves_out_optional_fields_unchanged_and_null_clears(api: 
     assert booking["reason"] == {"key": "service", "text": None}
     assert booking["revision"] == 2
     changed = {c["field"] for c in booking["history"][-1]["changes"]}
-    assert changed == {"appointmentDate", "appointmentPrecision", "appointmentStartsAt",
-                       "reasonText"}
+    assert changed == {
+        "appointmentDate",
+        "appointmentPrecision",
+        "appointmentStartsAt",
+        "reasonText",
+    }
 
 
 async def test_identical_change_writes_no_event(api: Api) -> None:
@@ -234,8 +241,9 @@ async def test_identical_change_writes_no_event(api: Api) -> None:
 
 async def test_booking_created_at_defaults_to_now_and_keeps_a_given_value(api: Api) -> None:
     await api.ok(ADD, {"input": booking_input(bookingId="a")})
-    await api.ok(ADD, {"input": booking_input(bookingId="b",
-                                              bookingCreatedAt="2022-08-20T13:37:00.000Z")})
+    await api.ok(
+        ADD, {"input": booking_input(bookingId="b", bookingCreatedAt="2022-08-20T13:37:00.000Z")}
+    )
     a, b = await by_key(api, booking_id="a"), await by_key(api, booking_id="b")
     assert a["bookingCreatedAt"][:4] >= "2026"
     assert b["bookingCreatedAt"] == "2022-08-20T13:37:00+00:00"
@@ -290,8 +298,10 @@ async def test_dealer_number_links_the_workshop_and_its_time_zone(api: Api) -> N
     ny = await add_workshop(api, "USA00001N", "America/New_York")
 
     # when a booking names the New York dealer
-    await api.ok(ADD, {"input": booking_input(bookingDealer="USA00001N",
-                                              appointmentDate="2022-08-23T02:30:00Z")})
+    await api.ok(
+        ADD,
+        {"input": booking_input(bookingDealer="USA00001N", appointmentDate="2022-08-23T02:30:00Z")},
+    )
 
     # then it is linked there, and local values are New York's (the previous day)
     booking = await by_key(api)

@@ -50,7 +50,9 @@ class AuditRepository:
     async def for_booking(self, booking_id: str) -> list[AuditEvent]:
         rows = await self._db.fetch_all(
             sa.select(audit_events)
-            .where(audit_events.c.tenant_id == self._tenant, audit_events.c.booking_id == booking_id)
+            .where(
+                audit_events.c.tenant_id == self._tenant, audit_events.c.booking_id == booking_id
+            )
             .order_by(audit_events.c.id)
         )
         return [_to_event(r) for r in rows]

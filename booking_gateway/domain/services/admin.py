@@ -55,8 +55,9 @@ class AdminService:
         p = Problems()
         sources: list[str] = []
         for i, raw in enumerate(change.allowed_booking_sources or []):
-            text = p.text(f"allowedBookingSources[{i}]", raw, max_length=LIMITS.source,
-                          required=True)
+            text = p.text(
+                f"allowedBookingSources[{i}]", raw, max_length=LIMITS.source, required=True
+            )
             if text:
                 sources.append(text)
         if change.allowed_booking_sources is not None and not change.allowed_booking_sources:
@@ -92,7 +93,8 @@ class AdminService:
         zone = check_time_zone(p, "timeZone", time_zone)
         dealer = p.text("dealerNumber", dealer_number, max_length=LIMITS.dealer)
         p.raise_if_any()
-        assert clean_name and zone  # noqa: S101 - checked above
+        assert clean_name  # noqa: S101 - checked above
+        assert zone  # noqa: S101
         workshop = Workshop(
             id=new_workshop_id(),
             tenant_id=self._principal.tenant,

@@ -56,11 +56,11 @@ class ImportInput:
     booking_dealer: str
     vin: str
     appointment_date: str
-    reason_key: str | None | Keep = None
-    reason_text: str | None | Keep = None
-    fleet_id: str | None | Keep = None
-    workshop_id: str | None | Keep = None
-    booking_created_at: str | None | Keep = None
+    reason_key: str | Keep | None = None
+    reason_text: str | Keep | None = None
+    fleet_id: str | Keep | None = None
+    workshop_id: str | Keep | None = None
+    booking_created_at: str | Keep | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,29 +70,31 @@ class _Checked:
     dealer: str
     vin: str
     appointment: date | datetime
-    reason_key: str | None | Keep
-    reason_text: str | None | Keep
-    fleet_id: str | None | Keep
-    workshop_ref: str | None | Keep
-    booking_created_at: datetime | None | Keep
+    reason_key: str | Keep | None
+    reason_text: str | Keep | None
+    fleet_id: str | Keep | None
+    workshop_ref: str | Keep | None
+    booking_created_at: datetime | Keep | None
 
 
 def _check(data: ImportInput) -> _Checked:
     p = Problems()
 
-    def optional(field: str, value: str | None | Keep, max_length: int) -> str | None | Keep:
+    def optional(field: str, value: str | Keep | None, max_length: int) -> str | Keep | None:
         return value if isinstance(value, Keep) else p.text(field, value, max_length=max_length)
 
     source = p.text("bookingSource", data.booking_source, max_length=LIMITS.source, required=True)
     external_id = p.text("bookingId", data.booking_id, max_length=LIMITS.booking_id, required=True)
     dealer = p.text("bookingDealer", data.booking_dealer, max_length=LIMITS.dealer, required=True)
     vin = p.vin("vin", data.vin)
-    appointment_text = p.text("appointmentDate", data.appointment_date, max_length=64, required=True)
+    appointment_text = p.text(
+        "appointmentDate", data.appointment_date, max_length=64, required=True
+    )
     appointment = (
         p.date_or_timestamp("appointmentDate", appointment_text) if appointment_text else None
     )
     created_text = optional("bookingCreatedAt", data.booking_created_at, 64)
-    created = created_text
+    created: datetime | None | Keep = created_text if isinstance(created_text, Keep) else None
     if isinstance(created_text, str):
         created = p.timestamp("bookingCreatedAt", created_text)
     checked = {
@@ -102,14 +104,15 @@ def _check(data: ImportInput) -> _Checked:
         "workshop_ref": optional("workshopId", data.workshop_id, LIMITS.external_ref),
     }
     p.raise_if_any()
-    assert source and external_id and dealer and vin and appointment  # noqa: S101 - checked
+    if not (source and external_id and dealer and vin and appointment):  # pragma: no cover
+        raise AssertionError("validated above")
     return _Checked(
         source=source,
         external_id=external_id,
         dealer=dealer,
         vin=vin,
         appointment=appointment,
-        booking_created_at=created,  # type: ignore[arg-type]
+        booking_created_at=created,
         **checked,
     )
 
@@ -148,7 +151,9 @@ class DealerImportService:
         now = self._clock()
         async with self._uow.begin() as repos:
             settings = await self._allowed(repos, checked.source)
-            workshop = await self._resolve_workshop(repos, checked.workshop_ref, checked.dealer)
+            workshop = await self._resolve_workshop(
+                repos, _pick(checked.workshop_ref, None), checked.dealer
+            )
             created_at = _pick(checked.booking_created_at, None)
             candidate = Booking(
                 id=new_booking_id(),
@@ -250,9 +255,7 @@ class DealerImportService:
         async with self._uow.begin() as repos:
             if source is not None:
                 await self._allowed(repos, source)
-            matches = await repos.bookings.find_by_external_id(
-                external_id, source, for_update=True
-            )
+            matches = await repos.bookings.find_by_external_id(external_id, source, for_update=True)
             if not matches:
                 raise NotFound(f"No booking {external_id!r}", bookingId=external_id)
             if len(matches) > 1:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from booking_gateway.domain.errors import ValidationFailed
@@ -43,7 +45,7 @@ class AdminMutations:
     async def update_tenant_settings(
         self,
         info: strawberry.Info[Context, None],
-        input: UpdateTenantSettingsInput = strawberry.argument(description="Changes."),  # noqa: A002
+        input: Annotated[UpdateTenantSettingsInput, strawberry.argument(description="Changes.")],
     ) -> UpdateTenantSettingsResult:
         try:
             settings = await info.context.admin.update_settings(
@@ -60,7 +62,7 @@ class AdminMutations:
     async def create_workshop(
         self,
         info: strawberry.Info[Context, None],
-        input: CreateWorkshopInput = strawberry.argument(description="The workshop."),  # noqa: A002
+        input: Annotated[CreateWorkshopInput, strawberry.argument(description="The workshop.")],
     ) -> CreateWorkshopResult:
         try:
             workshop = await info.context.admin.create_workshop(

@@ -5,6 +5,8 @@ variables), no selection set (the result is a scalar), failures as top-level err
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from booking_gateway.domain.services.dealer_import import KEEP, ImportInput, Keep
@@ -16,7 +18,7 @@ _DATE = (
 )
 
 
-def _kept(value: str | None) -> str | None | Keep:
+def _kept(value: str | None) -> str | Keep | None:
     return KEEP if value is strawberry.UNSET else value
 
 
@@ -53,9 +55,7 @@ class ChangeBookingInput:
     vin: str = strawberry.field(description="17-character VIN (no I, O or Q).")
     appointment_date: str = strawberry.field(description=_DATE)
     reason_key: str | None = strawberry.field(default=strawberry.UNSET, description="Reason key.")
-    reason_text: str | None = strawberry.field(
-        default=strawberry.UNSET, description="Reason text."
-    )
+    reason_text: str | None = strawberry.field(default=strawberry.UNSET, description="Reason text.")
     fleet_id: strawberry.ID | None = strawberry.field(
         default=strawberry.UNSET, description="Fleet id."
     )
@@ -86,7 +86,7 @@ class ImportMutations:
     async def add_booking(
         self,
         info: strawberry.Info[Context, None],
-        input: AddBookingInput = strawberry.argument(description="The booking."),  # noqa: A002
+        input: Annotated[AddBookingInput, strawberry.argument(description="The booking.")],
     ) -> strawberry.ID | None:
         booking = await info.context.dealer_import.add(
             ImportInput(
@@ -112,7 +112,7 @@ class ImportMutations:
     async def change_booking(
         self,
         info: strawberry.Info[Context, None],
-        input: ChangeBookingInput = strawberry.argument(description="The change."),  # noqa: A002
+        input: Annotated[ChangeBookingInput, strawberry.argument(description="The change.")],
     ) -> strawberry.ID | None:
         booking = await info.context.dealer_import.change(
             ImportInput(
@@ -137,7 +137,7 @@ class ImportMutations:
     async def cancel_booking(
         self,
         info: strawberry.Info[Context, None],
-        input: CancelBookingInput = strawberry.argument(description="Which booking."),  # noqa: A002
+        input: Annotated[CancelBookingInput, strawberry.argument(description="Which booking.")],
     ) -> strawberry.ID | None:
         booking = await info.context.dealer_import.cancel(input.booking_id, input.booking_source)
         return strawberry.ID(booking.id)

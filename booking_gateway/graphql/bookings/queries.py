@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from booking_gateway.graphql.bookings.types import Booking
@@ -12,7 +14,7 @@ class BookingQueries:
     async def booking(
         self,
         info: strawberry.Info[Context, None],
-        id: strawberry.ID = strawberry.argument(description="Gateway booking id."),  # noqa: A002
+        id: Annotated[strawberry.ID, strawberry.argument(description="Gateway booking id.")],
     ) -> Booking | None:
         found = await info.context.bookings.get(id)
         return Booking.from_domain(found) if found else None
@@ -23,8 +25,8 @@ class BookingQueries:
     async def booking_by_external_key(
         self,
         info: strawberry.Info[Context, None],
-        source: str = strawberry.argument(description="`bookingSource` of the import."),
-        booking_id: str = strawberry.argument(description="`bookingId` of the import."),
+        source: Annotated[str, strawberry.argument(description="`bookingSource` of the import.")],
+        booking_id: Annotated[str, strawberry.argument(description="`bookingId` of the import.")],
     ) -> Booking | None:
         found = await info.context.bookings.get_by_key(source, booking_id)
         return Booking.from_domain(found) if found else None

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import cast
 from zoneinfo import ZoneInfo
 
 import strawberry
@@ -9,16 +10,14 @@ from strawberry.scalars import JSON
 from booking_gateway.domain import models
 from booking_gateway.graphql.context import Context
 
-BookingStatus = strawberry.enum(
-    models.BookingStatus,
-    description="Canonical booking status.",
-)
-AppointmentPrecision = strawberry.enum(
+# Registered for their side effect: the domain enums themselves become GraphQL enums.
+strawberry.enum(models.BookingStatus, description="Canonical booking status.")
+strawberry.enum(
     models.Precision,
     name="AppointmentPrecision",
     description="DATE when the client sent a bare date (no time was invented), else DATETIME.",
 )
-AuditAction = strawberry.enum(models.AuditAction, description="What a write did to a booking.")
+strawberry.enum(models.AuditAction, description="What a write did to a booking.")
 
 
 @strawberry.type(description="A workshop (branch) of the tenant.")
@@ -33,14 +32,16 @@ class Workshop:
     @classmethod
     def from_domain(cls, w: models.Workshop) -> Workshop:
         return cls(
-            id=strawberry.ID(w.id), name=w.name, dealer_number=w.dealer_number,
+            id=strawberry.ID(w.id),
+            name=w.name,
+            dealer_number=w.dealer_number,
             time_zone=w.time_zone,
         )
 
 
 @strawberry.type(description="When the vehicle is due, in UTC and in the workshop's local time.")
 class Appointment:
-    precision: AppointmentPrecision = strawberry.field(
+    precision: models.Precision = strawberry.field(
         description="DATE: only `date` is known. DATETIME: `startsAt` is an exact instant."
     )
     date: date = strawberry.field(description="Local calendar date at the workshop.")
@@ -59,8 +60,11 @@ class Appointment:
     def from_domain(cls, a: models.Appointment, time_zone: str) -> Appointment:
         local = a.starts_at.astimezone(ZoneInfo(time_zone)).isoformat() if a.starts_at else None
         return cls(
-            precision=a.precision, date=a.local_date, starts_at=a.starts_at,
-            local_starts_at=local, time_zone=time_zone,
+            precision=a.precision,
+            date=a.local_date,
+            starts_at=a.starts_at,
+            local_starts_at=local,
+            time_zone=time_zone,
         )
 
 
@@ -92,7 +96,7 @@ class FieldChange:
 @strawberry.type(description="An audit-log entry: every write to a booking appends one.")
 class AuditEvent:
     id: strawberry.ID = strawberry.field(description="Increasing event id.")
-    action: AuditAction = strawberry.field(description="What happened.")
+    action: models.AuditAction = strawberry.field(description="What happened.")
     occurred_at: datetime = strawberry.field(description="When (UTC).")
     actor: Actor = strawberry.field(description="Who.")
     request_id: str = strawberry.field(description="The request that wrote it (X-Request-Id).")
@@ -108,8 +112,8 @@ class AuditEvent:
             occurred_at=e.occurred_at,
             actor=Actor(subject=e.actor_subject, user_agent=e.user_agent),
             request_id=e.request_id,
-            before=e.before,
-            after=e.after,
+            before=cast(JSON, e.before),
+            after=cast(JSON, e.after),
             changes=[
                 FieldChange(field=f, old_value=old, new_value=new)
                 for f, old, new in e.changed_fields()
@@ -120,7 +124,7 @@ class AuditEvent:
 @strawberry.type(description="A service booking.")
 class Booking:
     id: strawberry.ID = strawberry.field(description="Gateway booking id.")
-    status: BookingStatus = strawberry.field(description="Current status.")
+    status: models.BookingStatus = strawberry.field(description="Current status.")
     external_key: ExternalBookingKey | None = strawberry.field(
         description="(bookingSource, bookingId) for imported bookings."
     )

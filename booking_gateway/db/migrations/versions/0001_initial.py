@@ -36,7 +36,9 @@ def upgrade() -> None:
         sa.Column("time_zone", sa.String(64), nullable=False),
         sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_workshops"),
-        sa.UniqueConstraint("tenant_id", "dealer_number", name="uq_workshops_tenant_id_dealer_number"),
+        sa.UniqueConstraint(
+            "tenant_id", "dealer_number", name="uq_workshops_tenant_id_dealer_number"
+        ),
     )
     op.create_index("ix_workshops_tenant_id", "workshops", ["tenant_id"])
     op.create_table(
@@ -61,16 +63,27 @@ def upgrade() -> None:
         sa.Column("updated_at", UtcDateTime(), nullable=False),
         sa.Column("cancelled_at", UtcDateTime(), nullable=True),
         sa.Column("revision", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["workshop_id"], ["workshops.id"], name="fk_bookings_workshop_id_workshops"),
+        sa.ForeignKeyConstraint(
+            ["workshop_id"], ["workshops.id"], name="fk_bookings_workshop_id_workshops"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_bookings"),
-        sa.UniqueConstraint("tenant_id", "source", "external_id", name="uq_bookings_tenant_id_source_external_id"),
+        sa.UniqueConstraint(
+            "tenant_id", "source", "external_id", name="uq_bookings_tenant_id_source_external_id"
+        ),
     )
     op.create_index("ix_bookings_tenant_id_external_id", "bookings", ["tenant_id", "external_id"])
     op.create_index("ix_bookings_tenant_id_vin", "bookings", ["tenant_id", "vin"])
-    op.create_index("ix_bookings_tenant_id_appointment_date", "bookings", ["tenant_id", "appointment_date"])
+    op.create_index(
+        "ix_bookings_tenant_id_appointment_date", "bookings", ["tenant_id", "appointment_date"]
+    )
     op.create_table(
         "audit_events",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
         sa.Column("tenant_id", sa.String(64), nullable=False),
         sa.Column("booking_id", sa.String(36), nullable=False),
         sa.Column("action", sa.String(32), nullable=False),
@@ -80,10 +93,14 @@ def upgrade() -> None:
         sa.Column("request_id", sa.String(64), nullable=False),
         sa.Column("before", JsonDocument(), nullable=True),
         sa.Column("after", JsonDocument(), nullable=True),
-        sa.ForeignKeyConstraint(["booking_id"], ["bookings.id"], name="fk_audit_events_booking_id_bookings"),
+        sa.ForeignKeyConstraint(
+            ["booking_id"], ["bookings.id"], name="fk_audit_events_booking_id_bookings"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_audit_events"),
     )
-    op.create_index("ix_audit_events_tenant_id_booking_id", "audit_events", ["tenant_id", "booking_id"])
+    op.create_index(
+        "ix_audit_events_tenant_id_booking_id", "audit_events", ["tenant_id", "booking_id"]
+    )
 
 
 def downgrade() -> None:
