@@ -94,7 +94,7 @@ def _check(data: ImportInput) -> _Checked:
         p.date_or_timestamp("appointmentDate", appointment_text) if appointment_text else None
     )
     created_text = optional("bookingCreatedAt", data.booking_created_at, 64)
-    created: datetime | None | Keep = created_text if isinstance(created_text, Keep) else None
+    created: datetime | Keep | None = created_text if isinstance(created_text, Keep) else None
     if isinstance(created_text, str):
         created = p.timestamp("bookingCreatedAt", created_text)
     checked = {
