@@ -1,0 +1,63 @@
+"""RFC 3339, dates, VINs and text hygiene."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from booking_gateway.domain.errors import ValidationFailed
+from booking_gateway.domain.validation import Problems, parse_rfc3339
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2022-08-23T13:30:00.000Z", datetime(2022, 8, 23, 13, 30, tzinfo=UTC)),
+        ("2022-08-23t13:30:00z", datetime(2022, 8, 23, 13, 30, tzinfo=UTC)),
+        ("2022-08-23 13:30:00Z", datetime(2022, 8, 23, 13, 30, tzinfo=UTC)),
+        ("2022-08-23T15:30:00+02:00", datetime(2022, 8, 23, 13, 30, tzinfo=UTC)),
+        ("2022-08-23T13:30:00.1234567891Z", datetime(2022, 8, 23, 13, 30, 0, 123456, tzinfo=UTC)),
+    ],
+)
+def test_rfc3339_timestamps_parse_to_utc(text: str, expected: datetime) -> None:
+    assert parse_rfc3339(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2022-08-23",
+        "2022-08-23T13:30:00",
+        "2022-08-23T13:30Z",
+        "2022-02-30T00:00:00Z",
+        "2022-08-23T13:30:00+0200",
+        "tomorrow",
+        "2022-08-23T24:00:00Z",
+    ],
+)
+def test_non_rfc3339_text_is_rejected(text: str) -> None:
+    assert parse_rfc3339(text) is None
+
+
+def test_a_bare_date_stays_a_date() -> None:
+    assert Problems().date_or_timestamp("d", "2022-01-12") == date(2022, 1, 12)
+
+
+def test_problems_are_collected_and_raised_together() -> None:
+    # given several bad fields
+    p = Problems()
+    p.vin("vin", "WV1ZZZ1JZXW00000Q")
+    p.text("name", "a\x00b", max_length=10)
+    p.text("note", "x" * 11, max_length=10)
+
+    # when raised
+    with pytest.raises(ValidationFailed) as caught:
+        p.raise_if_any()
+
+    # then every field is named
+    assert [f.field for f in caught.value.fields] == ["vin", "name", "note"]
+
+
+def test_vins_are_upper_cased_and_trimmed() -> None:
+    assert Problems().vin("vin", " wv1zzz1jzxw000001 ") == "WV1ZZZ1JZXW000001"
