@@ -118,10 +118,14 @@ async def test_update_with_a_stale_revision_is_a_conflict(db: Db) -> None:
 async def test_a_failed_transaction_leaves_nothing_behind(db: Db) -> None:
     s = scope()
     uow = SqlUnitOfWork(db, s)
-    with pytest.raises(RuntimeError):
+
+    async def insert_then_fail() -> None:
         async with uow.begin() as repos:
             await repos.bookings.insert_if_absent(booking(s.tenant))
             raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        await insert_then_fail()
     assert await uow.read().bookings.find_by_external_id("b-1") == []
 
 
