@@ -13,9 +13,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any, Literal, cast
 
 import databases
+from databases.core import Connection
 from sqlalchemy.sql import ClauseElement
 
 Row = Mapping[str, Any]
@@ -46,49 +48,84 @@ class Db:
         if self.dialect == "postgresql":
             options = {"min_size": 1, "max_size": pool_max_size}
         self._database = databases.Database(self.url, **options)
-        # SQLite allows one writer. Serialising writers in-process (plus BEGIN IMMEDIATE and a
-        # busy timeout against other processes) means a write never fails with
-        # "database is locked" and never deadlocks upgrading a read lock.
+        # The connection of the transaction running in this context, if any.
+        self._current: ContextVar[Connection | None] = ContextVar("db_transaction", default=None)
+        # SQLite allows one writer. One long-lived writer connection, writers serialised
+        # in-process, BEGIN IMMEDIATE and a busy timeout (against other processes) mean a write
+        # never fails with "database is locked" and never deadlocks upgrading a read lock.
         self._write_lock = asyncio.Lock()
+        self._sqlite_writer: Connection | None = None
+        self._sqlite_reader: Connection | None = None
 
     async def connect(self) -> None:
         await self._database.connect()
         if self.dialect == "sqlite":
-            await self._database.execute("PRAGMA journal_mode=WAL")
+            self._sqlite_writer = await self._open_sqlite()
+            await self._sqlite_writer.execute("PRAGMA journal_mode=WAL")
+            self._sqlite_reader = await self._open_sqlite()
+
+    async def _open_sqlite(self) -> Connection:
+        connection = Connection(self._database, self._database._backend)
+        await connection.__aenter__()
+        for pragma in (
+            f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
+            "PRAGMA foreign_keys=ON",
+            # WAL + NORMAL: no fsync per commit; a crash cannot corrupt the file, a power loss
+            # may drop the last commits (the embedded trade-off; PostgreSQL is for production).
+            "PRAGMA synchronous=NORMAL",
+        ):
+            await connection.execute(pragma)
+        return connection
 
     async def disconnect(self) -> None:
+        for connection in (self._sqlite_writer, self._sqlite_reader):
+            if connection is not None:
+                await connection.__aexit__(None, None, None)
+        self._sqlite_writer = self._sqlite_reader = None
         await self._database.disconnect()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
-        if self.dialect == "postgresql":
-            async with self._database.transaction():
-                yield
+        if self._current.get() is not None:
+            raise RuntimeError("transactions do not nest")
+        if self._sqlite_writer is not None:
+            async with self._write_lock:
+                connection = self._sqlite_writer
+                await connection.execute("BEGIN IMMEDIATE")
+                token = self._current.set(connection)
+                try:
+                    yield
+                except BaseException:
+                    await connection.execute("ROLLBACK")
+                    raise
+                else:
+                    await connection.execute("COMMIT")
+                finally:
+                    self._current.reset(token)
             return
-        async with self._write_lock, self._database.connection() as conn:
-            await conn.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-            await conn.execute("PRAGMA foreign_keys=ON")
-            await conn.execute("BEGIN IMMEDIATE")
+        async with self._database.connection() as connection, connection.transaction():
+            token = self._current.set(connection)
             try:
                 yield
-            except BaseException:
-                await conn.execute("ROLLBACK")
-                raise
-            await conn.execute("COMMIT")
+            finally:
+                self._current.reset(token)
+
+    def _executor(self) -> Connection | databases.Database:
+        return self._current.get() or self._sqlite_reader or self._database
 
     # Rows are ``databases`` records: indexing by column name applies the column type's result
     # processing (their ``_mapping`` would hand back the driver's unprocessed values).
     async def fetch_all(self, query: ClauseElement | str) -> Sequence[Row]:
-        return cast(Sequence[Row], await self._database.fetch_all(query))
+        return cast(Sequence[Row], await self._executor().fetch_all(query))
 
     async def fetch_one(self, query: ClauseElement | str) -> Row | None:
-        return cast(Row | None, await self._database.fetch_one(query))
+        return cast(Row | None, await self._executor().fetch_one(query))
 
     async def fetch_val(self, query: ClauseElement | str) -> Any:
-        return await self._database.fetch_val(query)
+        return await self._executor().fetch_val(query)
 
     async def execute(self, query: ClauseElement | str) -> None:
-        await self._database.execute(query)
+        await self._executor().execute(query)
 
     async def ping(self) -> bool:
-        return bool(await self._database.fetch_val("SELECT 1"))
+        return bool(await self.fetch_val("SELECT 1"))
