@@ -25,6 +25,7 @@ TENANT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
 class Scope(StrEnum):
     BOOKINGS_READ = "bookings:read"
     BOOKINGS_WRITE = "bookings:write"
+    STAFF = "staff"
     ADMIN = "admin"
 
 

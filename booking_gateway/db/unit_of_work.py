@@ -7,8 +7,16 @@ from contextlib import asynccontextmanager
 
 from booking_gateway.db.engine import Db
 from booking_gateway.db.repositories import TenantScope
+from booking_gateway.db.repositories.allocations import AllocationRepository
 from booking_gateway.db.repositories.audit import AuditRepository
 from booking_gateway.db.repositories.bookings import BookingRepository
+from booking_gateway.db.repositories.catalog import (
+    ResourceRepository,
+    ServiceGroupRepository,
+    ServiceRepository,
+)
+from booking_gateway.db.repositories.customers import CustomerRepository
+from booking_gateway.db.repositories.reservations import ReservationRepository
 from booking_gateway.db.repositories.tenants import TenantRepository
 from booking_gateway.db.repositories.workshops import WorkshopRepository
 
@@ -20,6 +28,12 @@ class Repositories:
         self.workshops = WorkshopRepository(db, scope)
         self.bookings = BookingRepository(db, scope)
         self.audit = AuditRepository(db, scope)
+        self.services = ServiceRepository(db, scope)
+        self.service_groups = ServiceGroupRepository(db, scope)
+        self.resources = ResourceRepository(db, scope)
+        self.customers = CustomerRepository(db, scope)
+        self.reservations = ReservationRepository(db, scope)
+        self.allocations = AllocationRepository(db, scope)
 
 
 class SqlUnitOfWork:

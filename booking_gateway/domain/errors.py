@@ -78,3 +78,20 @@ class ActiveBookingExists(Conflict):
 
 class SourceNotAllowed(Conflict):
     code = "BOOKING_SOURCE_NOT_ALLOWED"
+
+
+class SlotTaken(Conflict):
+    code = "SLOT_UNAVAILABLE"
+
+    def __init__(self, reason: str, service_id: str | None = None) -> None:
+        super().__init__(
+            f"The timeslot is not available ({reason.lower().replace('_', ' ')})",
+            reason=reason,
+            serviceId=service_id,
+        )
+        self.reason = reason
+        self.service_id = service_id
+
+
+class ReservationExpired(Conflict):
+    code = "RESERVATION_EXPIRED"

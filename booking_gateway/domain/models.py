@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -49,6 +50,9 @@ class Appointment:
 class TenantSettings:
     allowed_booking_sources: frozenset[str] = DEFAULT_BOOKING_SOURCES
     one_active_booking_per_vehicle: bool = False
+    reservation_hold_minutes: int = 15
+    minimum_notice_minutes: int = 60
+    booking_horizon_days: int = 180
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +63,13 @@ class Workshop:
     dealer_number: str | None
     time_zone: str
     created_at: datetime
+    address: Mapping[str, str] | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    # {"0": [["08:00", "16:00"]], ...}: weekday 0 is Monday; no entry means closed.
+    opening_hours: Mapping[str, list[list[str]]] = field(default_factory=dict)
+    # {"2026-12-24": [["08:00", "12:00"]], "2026-12-25": []}: replaces that day's hours.
+    special_days: Mapping[str, list[list[str]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +93,16 @@ class Booking:
     reason_text: str | None = None
     booking_created_at: datetime | None = None
     cancelled_at: datetime | None = None
+    # Online bookings: one row per service line; the lines of one visit share group_id.
+    group_id: str | None = None
+    service_id: str | None = None
+    ends_at: datetime | None = None
+    spots: int | None = None
+    customer_id: str | None = None
+    reservation_id: str | None = None
+    resource_ids: tuple[str, ...] = ()
+    # quantities, customFieldValues, answers, comments, notifications, registrationNumber
+    details: Mapping[str, Any] = field(default_factory=dict)
 
     def snapshot(self) -> dict[str, Any]:
         """The business fields an audit event records before and after a write."""
@@ -101,6 +122,20 @@ class Booking:
             "bookingCreatedAt": (
                 self.booking_created_at.isoformat() if self.booking_created_at else None
             ),
+            **self._online_snapshot(),
+        }
+
+    def _online_snapshot(self) -> dict[str, Any]:
+        if self.service_id is None:
+            return {}
+        return {
+            "groupId": self.group_id,
+            "serviceId": self.service_id,
+            "endsAt": self.ends_at.isoformat() if self.ends_at else None,
+            "spots": self.spots,
+            "customerId": self.customer_id,
+            "resourceIds": list(self.resource_ids),
+            **dict(self.details),
         }
 
 

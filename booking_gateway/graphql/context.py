@@ -12,10 +12,31 @@ from booking_gateway.auth import Principal
 from booking_gateway.db.engine import Db
 from booking_gateway.db.repositories import TenantScope
 from booking_gateway.db.unit_of_work import SqlUnitOfWork
+from booking_gateway.domain.catalog import Customer, Service, WorkshopResource
 from booking_gateway.domain.models import RequestMeta, Workshop
 from booking_gateway.domain.services.admin import AdminService
 from booking_gateway.domain.services.bookings import BookingReader
+from booking_gateway.domain.services.catalog import CatalogService
 from booking_gateway.domain.services.dealer_import import DealerImportService
+from booking_gateway.domain.services.online_booking import OnlineBookingService
+
+FALLBACK_LANGUAGE = "en"
+
+
+def parse_accept_language(header: str | None) -> tuple[str, ...]:
+    """``da-DK,da;q=0.9,en;q=0.5`` -> ("da-DK", "da", "en"), best first."""
+    weighted = []
+    for position, part in enumerate((header or "").split(",")[:20]):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        if tag and tag != "*" and len(tag) <= 35 and quality > 0:
+            weighted.append((-quality, position, tag))
+    return tuple(tag for _, _, tag in sorted(weighted))
 
 
 @dataclass
@@ -23,6 +44,8 @@ class Context:
     principal: Principal
     meta: RequestMeta
     db: Db
+    languages: tuple[str, ...] = ()
+    fallback_language: str = FALLBACK_LANGUAGE
     uow: SqlUnitOfWork = field(init=False)
 
     def __post_init__(self) -> None:
@@ -43,5 +66,25 @@ class Context:
         return AdminService(self.uow, self.principal)
 
     @cached_property
+    def catalog(self) -> CatalogService:
+        return CatalogService(self.uow, self.principal)
+
+    @cached_property
+    def online(self) -> OnlineBookingService:
+        return OnlineBookingService(self.uow, self.principal, self.meta)
+
+    @cached_property
     def workshop_loader(self) -> DataLoader[str, Workshop | None]:
         return DataLoader(load_fn=self.bookings.workshops)
+
+    @cached_property
+    def service_loader(self) -> DataLoader[str, Service | None]:
+        return DataLoader(load_fn=self.catalog.services_by_id)
+
+    @cached_property
+    def customer_loader(self) -> DataLoader[str, Customer | None]:
+        return DataLoader(load_fn=self.bookings.customers)
+
+    @cached_property
+    def resource_loader(self) -> DataLoader[str, WorkshopResource | None]:
+        return DataLoader(load_fn=self.bookings.resources)

@@ -109,3 +109,13 @@ class ValidationError(Error):
             code=exc.code,
             fields=[FieldError(field=p.field, message=p.message) for p in exc.fields],
         )
+
+
+@strawberry.type(description="Something the input names does not exist (or is not yours).")
+class NotFoundError(Error):
+    pass
+
+
+@strawberry.type(description="The request conflicts with the current state.")
+class ConflictError(Error):
+    pass

@@ -19,17 +19,19 @@ from strawberry.types import ExecutionContext
 from booking_gateway.graphql.admin.resolvers import AdminMutations, AdminQueries
 from booking_gateway.graphql.bookings.import_mutations import ImportMutations
 from booking_gateway.graphql.bookings.queries import BookingQueries
+from booking_gateway.graphql.catalog.resolvers import CatalogMutations, CatalogQueries
 from booking_gateway.graphql.errors import ValidationError
+from booking_gateway.graphql.online.resolvers import OnlineMutations, OnlineQueries
 from booking_gateway.settings import Settings
 
 
 @strawberry.type(description="Read the tenant's data. Every field needs a bearer token.")
-class Query(BookingQueries, AdminQueries):
+class Query(BookingQueries, CatalogQueries, OnlineQueries, AdminQueries):
     pass
 
 
 @strawberry.type(description="Change the tenant's data. Every field needs a bearer token.")
-class Mutation(ImportMutations, AdminMutations):
+class Mutation(ImportMutations, OnlineMutations, CatalogMutations, AdminMutations):
     pass
 
 

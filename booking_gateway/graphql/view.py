@@ -28,7 +28,7 @@ from booking_gateway.db.engine import Db
 from booking_gateway.domain.errors import AuthenticationError
 from booking_gateway.domain.ids import RequestId
 from booking_gateway.domain.models import RequestMeta
-from booking_gateway.graphql.context import Context
+from booking_gateway.graphql.context import Context, parse_accept_language
 from booking_gateway.graphql.errors import (
     BAD_USER_INPUT,
     REQUEST_ERROR_CODES,
@@ -201,6 +201,7 @@ class GraphQLEndpoint:
             principal=principal,
             meta=RequestMeta(request_id=request_id, user_agent=_user_agent(request.headers)),
             db=self._db,
+            languages=parse_accept_language(request.headers.get("accept-language")),
         )
         try:
             result = await self._schema.execute(

@@ -47,6 +47,14 @@ def _to_booking(row: Mapping[str, Any]) -> Booking:
         updated_at=row["updated_at"],
         cancelled_at=row["cancelled_at"],
         revision=row["revision"],
+        group_id=row["group_id"],
+        service_id=row["service_id"],
+        ends_at=row["ends_at"],
+        spots=row["spots"],
+        customer_id=row["customer_id"],
+        reservation_id=row["reservation_id"],
+        resource_ids=tuple(row["resource_ids"] or ()),
+        details=row["details"] or {},
     )
 
 
@@ -69,6 +77,14 @@ def _values(booking: Booking) -> dict[str, Any]:
         "updated_at": booking.updated_at,
         "cancelled_at": booking.cancelled_at,
         "revision": booking.revision,
+        "group_id": booking.group_id,
+        "service_id": booking.service_id,
+        "ends_at": booking.ends_at,
+        "spots": booking.spots,
+        "customer_id": booking.customer_id,
+        "reservation_id": booking.reservation_id,
+        "resource_ids": list(booking.resource_ids) or None,
+        "details": dict(booking.details) or None,
     }
 
 
@@ -158,3 +174,21 @@ class BookingRepository:
         )
         if await self._db.fetch_one(stmt) is None:
             raise Conflict(f"Booking {booking.id} was changed concurrently")
+
+    async def add(self, booking: Booking) -> None:
+        await self._db.execute(
+            bookings.insert().values(
+                id=booking.id,
+                tenant_id=self._scope.tenant,
+                created_at=booking.created_at,
+                **_values(booking),
+            )
+        )
+
+    async def in_group(self, group_id: str) -> list[Booking]:
+        rows = await self._db.fetch_all(
+            self._select()
+            .where(bookings.c.group_id == group_id)
+            .order_by(bookings.c.appointment_at, bookings.c.id)
+        )
+        return [_to_booking(r) for r in rows]

@@ -29,12 +29,18 @@ class TenantRepository:
                 raw.get("allowedBookingSources", sorted(DEFAULT_BOOKING_SOURCES))
             ),
             one_active_booking_per_vehicle=bool(raw.get("oneActiveBookingPerVehicle", False)),
+            reservation_hold_minutes=raw.get("reservationHoldMinutes", 15),
+            minimum_notice_minutes=raw.get("minimumNoticeMinutes", 60),
+            booking_horizon_days=raw.get("bookingHorizonDays", 180),
         )
 
     async def save_settings(self, settings: TenantSettings, now: datetime) -> None:
         values = {
             "allowedBookingSources": sorted(settings.allowed_booking_sources),
             "oneActiveBookingPerVehicle": settings.one_active_booking_per_vehicle,
+            "reservationHoldMinutes": settings.reservation_hold_minutes,
+            "minimumNoticeMinutes": settings.minimum_notice_minutes,
+            "bookingHorizonDays": settings.booking_horizon_days,
         }
         insert = postgresql.insert if self._db.dialect == "postgresql" else sqlite.insert
         stmt = insert(tenants).values(

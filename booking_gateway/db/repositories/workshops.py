@@ -20,6 +20,11 @@ def _to_workshop(row: Mapping[str, Any]) -> Workshop:
         dealer_number=row["dealer_number"],
         time_zone=row["time_zone"],
         created_at=row["created_at"],
+        address=row["address"],
+        latitude=row["latitude"],
+        longitude=row["longitude"],
+        opening_hours=row["opening_hours"] or {},
+        special_days=row["special_days"] or {},
     )
 
 
@@ -53,7 +58,7 @@ class WorkshopRepository:
         )
         return _to_workshop(row) if row else None
 
-    async def list(self) -> list[Workshop]:
+    async def list_all(self) -> list[Workshop]:
         rows = await self._db.fetch_all(self._select().order_by(workshops.c.name, workshops.c.id))
         return [_to_workshop(r) for r in rows]
 
@@ -66,5 +71,28 @@ class WorkshopRepository:
                 dealer_number=workshop.dealer_number,
                 time_zone=workshop.time_zone,
                 created_at=workshop.created_at,
+                **_details(workshop),
             )
         )
+
+    async def update(self, workshop: Workshop) -> None:
+        await self._db.execute(
+            workshops.update()
+            .where(workshops.c.tenant_id == self._scope.tenant, workshops.c.id == workshop.id)
+            .values(
+                name=workshop.name,
+                dealer_number=workshop.dealer_number,
+                time_zone=workshop.time_zone,
+                **_details(workshop),
+            )
+        )
+
+
+def _details(workshop: Workshop) -> dict[str, Any]:
+    return {
+        "address": dict(workshop.address) if workshop.address else None,
+        "latitude": workshop.latitude,
+        "longitude": workshop.longitude,
+        "opening_hours": dict(workshop.opening_hours),
+        "special_days": dict(workshop.special_days),
+    }

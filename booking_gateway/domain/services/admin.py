@@ -80,7 +80,7 @@ class AdminService:
 
     async def workshops(self) -> list[Workshop]:
         self._principal.require(Scope.BOOKINGS_READ)
-        return await self._uow.read().workshops.list()
+        return await self._uow.read().workshops.list_all()
 
     async def create_workshop(
         self, name: str, time_zone: str, dealer_number: str | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from booking_gateway.auth import Principal, Scope
+from booking_gateway.domain.catalog import Customer, WorkshopResource
 from booking_gateway.domain.models import AuditEvent, Booking, Workshop
 from booking_gateway.domain.services import UnitOfWork
 
@@ -30,4 +31,12 @@ class BookingReader:
     async def workshops(self, ids: Sequence[str]) -> list[Workshop | None]:
         """Batch load for the dataloader: one query for all ids, in order."""
         found = {w.id: w for w in await self._repos.workshops.get_many(ids)}
+        return [found.get(i) for i in ids]  # type: ignore[call-overload]
+
+    async def customers(self, ids: Sequence[str]) -> list[Customer | None]:
+        found = {c.id: c for c in await self._repos.customers.get_many(list(ids))}
+        return [found.get(i) for i in ids]  # type: ignore[call-overload]
+
+    async def resources(self, ids: Sequence[str]) -> list[WorkshopResource | None]:
+        found = {r.id: r for r in await self._repos.resources.get_many(ids)}
         return [found.get(i) for i in ids]  # type: ignore[call-overload]

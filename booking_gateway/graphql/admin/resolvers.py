@@ -16,7 +16,7 @@ from booking_gateway.graphql.admin.types import (
     UpdateTenantSettingsSuccess,
     Viewer,
 )
-from booking_gateway.graphql.bookings.types import Workshop
+from booking_gateway.graphql.catalog.types import Workshop
 from booking_gateway.graphql.context import Context
 from booking_gateway.graphql.errors import ValidationError
 

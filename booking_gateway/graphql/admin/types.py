@@ -5,7 +5,7 @@ from typing import Annotated
 import strawberry
 
 from booking_gateway.domain import models
-from booking_gateway.graphql.bookings.types import Workshop
+from booking_gateway.graphql.catalog.types import Workshop
 from booking_gateway.graphql.errors import Error, ValidationError
 
 

@@ -8,6 +8,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from booking_gateway.domain import models
+from booking_gateway.graphql.catalog.types import Resource, Service, Workshop
 from booking_gateway.graphql.context import Context
 
 # Registered for their side effect: the domain enums themselves become GraphQL enums.
@@ -18,25 +19,6 @@ strawberry.enum(
     description="DATE when the client sent a bare date (no time was invented), else DATETIME.",
 )
 strawberry.enum(models.AuditAction, description="What a write did to a booking.")
-
-
-@strawberry.type(description="A workshop (branch) of the tenant.")
-class Workshop:
-    id: strawberry.ID = strawberry.field(description="Gateway workshop id.")
-    name: str = strawberry.field(description="Display name.")
-    dealer_number: str | None = strawberry.field(
-        description="Dealer number (KVPS or similar) that dealer imports link by."
-    )
-    time_zone: str = strawberry.field(description="IANA time zone, e.g. Europe/Copenhagen.")
-
-    @classmethod
-    def from_domain(cls, w: models.Workshop) -> Workshop:
-        return cls(
-            id=strawberry.ID(w.id),
-            name=w.name,
-            dealer_number=w.dealer_number,
-            time_zone=w.time_zone,
-        )
 
 
 @strawberry.type(description="When the vehicle is due, in UTC and in the workshop's local time.")
@@ -121,6 +103,43 @@ class AuditEvent:
         )
 
 
+@strawberry.type(description="A customer profile.")
+class Customer:
+    id: strawberry.ID = strawberry.field(description="Customer id.")
+    personal_identifier: str = strawberry.field(description="External identifier.")
+    first_name: str = strawberry.field(description="First name.")
+    last_name: str = strawberry.field(description="Last name.")
+    email: str | None = strawberry.field(description="E-mail.")
+    phone_number: str | None = strawberry.field(description="Phone, as given.")
+    date_of_birth: date | None = strawberry.field(description="Birth date, if given.")
+
+
+@strawberry.type(description="Spots booked in one price category.")
+class BookedQuantity:
+    price_category_id: strawberry.ID = strawberry.field(description="Price category.")
+    quantity: int = strawberry.field(description="How many.")
+
+
+@strawberry.type(description="A custom field's value on a booking.")
+class CustomFieldValue:
+    id: strawberry.ID = strawberry.field(description="Custom field id.")
+    value: str = strawberry.field(description="The value.")
+
+
+@strawberry.type(description="An answer to a service's question.")
+class Answer:
+    question_id: strawberry.ID = strawberry.field(description="Question id.")
+    answer: str = strawberry.field(description="The answer.")
+
+
+@strawberry.type(description="Notification choices of a booking.")
+class Notifications:
+    send_email_confirmation: bool = strawberry.field(description="E-mail confirmation.")
+    send_sms_confirmation: bool = strawberry.field(description="SMS confirmation.")
+    send_email_reminder: bool = strawberry.field(description="E-mail reminder.")
+    send_sms_reminder: bool = strawberry.field(description="SMS reminder.")
+
+
 @strawberry.type(description="A service booking.")
 class Booking:
     id: strawberry.ID = strawberry.field(description="Gateway booking id.")
@@ -141,7 +160,54 @@ class Booking:
     updated_at: datetime = strawberry.field(description="Last write (UTC).")
     cancelled_at: datetime | None = strawberry.field(description="When it was cancelled.")
     revision: int = strawberry.field(description="Increases with every write.")
+    group_id: strawberry.ID | None = strawberry.field(
+        description="Bookings of one visit (several services) share it."
+    )
+    ends_at: datetime | None = strawberry.field(description="Visit end (UTC), when known.")
+    spots: int | None = strawberry.field(description="Spots booked (online bookings).")
+    quantities: list[BookedQuantity] = strawberry.field(description="Per price category.")
+    custom_field_values: list[CustomFieldValue] = strawberry.field(
+        description="Custom field values."
+    )
+    answers: list[Answer] = strawberry.field(description="Answers to the service's questions.")
+    registration_number: str | None = strawberry.field(description="Licence plate.")
+    internal_comment: str | None = strawberry.field(description="Never shown to customers.")
+    comment_to_customer: str | None = strawberry.field(description="Sent to the customer.")
+    notifications: Notifications | None = strawberry.field(description="Online bookings.")
     workshop_id: strawberry.Private[str | None]
+    service_id: strawberry.Private[str | None]
+    customer_id: strawberry.Private[str | None]
+    resource_ids: strawberry.Private[tuple[str, ...]]
+
+    @strawberry.field(description="The booked service (online bookings).")
+    async def service(self, info: strawberry.Info[Context, None]) -> Service | None:
+        if self.service_id is None:
+            return None
+        found = await info.context.service_loader.load(self.service_id)
+        ctx = info.context
+        return Service.from_domain(found, ctx.languages, ctx.fallback_language) if found else None
+
+    @strawberry.field(description="The customer (online bookings).")
+    async def customer(self, info: strawberry.Info[Context, None]) -> Customer | None:
+        if self.customer_id is None:
+            return None
+        c = await info.context.customer_loader.load(self.customer_id)
+        if c is None:
+            return None
+        return Customer(
+            id=strawberry.ID(c.id),
+            personal_identifier=c.personal_identifier,
+            first_name=c.first_name,
+            last_name=c.last_name,
+            email=c.email,
+            phone_number=c.phone,
+            date_of_birth=c.date_of_birth,
+        )
+
+    @strawberry.field(description="Allocated resources.")
+    async def resources(self, info: strawberry.Info[Context, None]) -> list[Resource]:
+        found = await info.context.resource_loader.load_many(list(self.resource_ids))
+        return [Resource.from_domain(r) for r in found if r is not None]
 
     @strawberry.field(description="The workshop it is linked to (by id or dealer number).")
     async def workshop(self, info: strawberry.Info[Context, None]) -> Workshop | None:
@@ -157,6 +223,7 @@ class Booking:
 
     @classmethod
     def from_domain(cls, b: models.Booking) -> Booking:
+        d = b.details
         key = None
         if b.source is not None and b.external_id is not None:
             key = ExternalBookingKey(source=b.source, booking_id=b.external_id)
@@ -175,5 +242,40 @@ class Booking:
             updated_at=b.updated_at,
             cancelled_at=b.cancelled_at,
             revision=b.revision,
+            group_id=strawberry.ID(b.group_id) if b.group_id else None,
+            ends_at=b.ends_at,
+            spots=b.spots,
+            quantities=[
+                BookedQuantity(
+                    price_category_id=strawberry.ID(q["priceCategoryId"]), quantity=q["quantity"]
+                )
+                for q in d.get("quantities", ())
+            ],
+            custom_field_values=[
+                CustomFieldValue(id=strawberry.ID(k), value=v)
+                for k, v in d.get("customFieldValues", {}).items()
+            ],
+            answers=[
+                Answer(question_id=strawberry.ID(k), answer=v)
+                for k, v in d.get("answers", {}).items()
+            ],
+            registration_number=d.get("registrationNumber"),
+            internal_comment=d.get("internalComment"),
+            comment_to_customer=d.get("commentToCustomer"),
+            notifications=_notifications(d.get("notifications")),
             workshop_id=b.workshop_id,
+            service_id=b.service_id,
+            customer_id=b.customer_id,
+            resource_ids=tuple(b.resource_ids),
         )
+
+
+def _notifications(values: dict[str, bool] | None) -> Notifications | None:
+    if not values:
+        return None
+    return Notifications(
+        send_email_confirmation=values.get("sendEmailConfirmation", False),
+        send_sms_confirmation=values.get("sendSmsConfirmation", False),
+        send_email_reminder=values.get("sendEmailReminder", False),
+        send_sms_reminder=values.get("sendSmsReminder", False),
+    )

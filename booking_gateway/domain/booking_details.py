@@ -1,0 +1,177 @@
+"""What a customer or staff member adds to a booking: customer details, quantities per price
+category, custom field values, answers to questions. Checked against the services'
+definitions; every problem is reported at once."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from booking_gateway.domain.catalog import CustomFieldType, Service
+from booking_gateway.domain.validation import Problems
+
+PERSONAL_IDENTIFIER_RE = re.compile(r"^[A-Za-z0-9]{10,48}$")
+# Deliberately permissive (RFC 5322 is looser still); delivery is the real check.
+EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+PHONE_RE = re.compile(r"^[0-9+()./ -]{3,32}$")
+REGISTRATION_RE = re.compile(r"^[A-Za-z0-9 -]{1,16}$")
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerInput:
+    personal_identifier: str
+    first_name: str
+    last_name: str
+    email: str | None = None
+    phone: str | None = None
+    date_of_birth: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BookingDetails:
+    customer: CustomerInput | None = None
+    customer_id: str | None = None
+    quantities: Sequence[tuple[str, int]] = ()
+    custom_field_values: Sequence[tuple[str, str]] = ()
+    answers: Sequence[tuple[str, str]] = ()
+    vin: str | None = None
+    registration_number: str | None = None
+    internal_comment: str | None = None
+    comment_to_customer: str | None = None
+    notifications: dict[str, bool] = field(default_factory=dict)
+
+
+def check_customer(
+    p: Problems, customer: CustomerInput, needs_birth_date: bool, today: date
+) -> None:
+    if not PERSONAL_IDENTIFIER_RE.match(customer.personal_identifier or ""):
+        p.add("customer.personalIdentifier", "must be 10-48 letters (A-Z, a-z) and digits")
+    p.text("customer.firstName", customer.first_name, max_length=255, required=True)
+    p.text("customer.lastName", customer.last_name, max_length=255, required=True)
+    email = p.text("customer.email", customer.email, max_length=320)
+    if email and not EMAIL_RE.match(email):
+        p.add("customer.email", "is not an e-mail address")
+    phone = p.text("customer.phone", customer.phone, max_length=64)
+    if phone and not PHONE_RE.match(phone):
+        p.add("customer.phone", "may hold digits, spaces and + ( ) . / - only")
+    if customer.date_of_birth is None and needs_birth_date:
+        p.add("customer.dateOfBirth", "is required for this service")
+    if customer.date_of_birth is not None and customer.date_of_birth > today:
+        p.add("customer.dateOfBirth", "lies in the future")
+
+
+def spots_from_quantities(
+    p: Problems, services: Sequence[Service], details: BookingDetails, default: int
+) -> int:
+    """Spots taken: quantities of categories that occupy a spot, or ``default`` if none."""
+    if not details.quantities:
+        return default
+    categories = {c.id: c for s in services for c in s.price_categories}
+    spots = 0
+    for i, (category_id, quantity) in enumerate(details.quantities):
+        category = categories.get(category_id)
+        if category is None:
+            p.add(f"quantities[{i}].priceCategoryId", f"unknown price category {category_id!r}")
+            continue
+        if not 0 < quantity <= 1000:
+            p.add(f"quantities[{i}].quantity", "must be between 1 and 1000")
+            continue
+        if category.occupies_spot:
+            spots += quantity
+    return spots or default
+
+
+def check_spots(p: Problems, services: Sequence[Service], spots: int) -> None:
+    for service in services:
+        if not service.group_min <= spots <= service.group_max:
+            p.add("spots", f"{service.id} takes {service.group_min}-{service.group_max} spots")
+
+
+def check_custom_fields(
+    p: Problems, services: Sequence[Service], details: BookingDetails
+) -> dict[str, str]:
+    definitions = {f.id: f for s in services for f in s.custom_fields}
+    given: dict[str, str] = {}
+    for i, (field_id, raw) in enumerate(details.custom_field_values):
+        if field_id not in definitions:
+            p.add(f"customFieldValues[{i}].id", f"unknown custom field {field_id!r}")
+        elif field_id in given:
+            p.add(f"customFieldValues[{i}].id", f"{field_id!r} is given twice")
+        else:
+            given[field_id] = raw
+    checked: dict[str, str] = {}
+    for field_id, definition in definitions.items():
+        name = f"customFields.{field_id}"
+        value = p.text(name, given.pop(field_id, None), max_length=definition.max_length)
+        if value is None:
+            if definition.mandatory and name not in {pr.field for pr in p.items}:
+                p.add(name, definition.mandatory_error_message or f"{definition.name} is required")
+            continue
+        checked[field_id] = value
+        if definition.type is CustomFieldType.DROPDOWN and value not in definition.values:
+            p.add(name, f"must be one of {', '.join(definition.values)}")
+        elif definition.type is CustomFieldType.NUMBER and not re.fullmatch(
+            r"-?\d+(\.\d+)?", value
+        ):
+            p.add(name, "must be a number")
+        elif definition.type is CustomFieldType.CHECKBOX and value not in ("true", "false"):
+            p.add(name, "must be true or false")
+        elif definition.type is CustomFieldType.DATE and not _is_date(value):
+            p.add(name, "must be a date such as 2026-12-01")
+        elif definition.regex and not re.fullmatch(definition.regex, value):
+            p.add(name, definition.regex_error_message or f"does not match {definition.regex}")
+    return checked
+
+
+def check_answers(
+    p: Problems, services: Sequence[Service], details: BookingDetails
+) -> dict[str, str]:
+    answers = dict(details.answers)
+    known = set()
+    for service in services:
+        for question in service.information_questions:
+            known.add(question.id)
+            text = p.text(f"answers.{question.id}", answers.get(question.id), max_length=2000)
+            if question.required and not text:
+                p.add(f"answers.{question.id}", f"{question.text!r} needs an answer")
+        for screening in service.screening_questions:
+            known.add(screening.id)
+            answer = (answers.get(screening.id) or "").strip().lower()
+            if answer not in ("yes", "no"):
+                p.add(f"answers.{screening.id}", f"{screening.text!r} needs yes or no")
+            elif (answer == "yes") != screening.yes_required_answer:
+                p.add(
+                    f"answers.{screening.id}",
+                    screening.answer_denied_message or "this answer does not allow booking",
+                )
+    for question_id in answers:
+        if question_id not in known:
+            p.add(f"answers.{question_id}", "is not a question of these services")
+    return {k: v for k, v in answers.items() if k in known}
+
+
+def check_extras(p: Problems, details: BookingDetails) -> dict[str, Any]:
+    """The free-form parts, as stored on each booking line."""
+    registration = p.text("registrationNumber", details.registration_number, max_length=16)
+    if registration and not REGISTRATION_RE.match(registration):
+        p.add("registrationNumber", "may hold letters, digits, spaces and - only")
+    return {
+        "registrationNumber": registration,
+        "internalComment": p.text("internalComment", details.internal_comment, max_length=4000),
+        "commentToCustomer": p.text(
+            "commentToCustomer", details.comment_to_customer, max_length=4000
+        ),
+        "notifications": dict(details.notifications),
+        "quantities": [{"priceCategoryId": c, "quantity": q} for c, q in details.quantities],
+    }
+
+
+def _is_date(value: str) -> bool:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True

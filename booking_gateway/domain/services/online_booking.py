@@ -1,0 +1,508 @@
+"""Online booking: timeslots, 15-minute holds, confirmation, one-step and multi-service
+bookings. The scheduler (domain.scheduling) decides; the database's guarded counter and
+exclusion constraint make the decision stick under concurrency.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from booking_gateway.auth import Principal, Scope
+from booking_gateway.db.unit_of_work import Repositories
+from booking_gateway.domain.booking_details import (
+    BookingDetails,
+    check_answers,
+    check_custom_fields,
+    check_customer,
+    check_extras,
+    check_spots,
+    spots_from_quantities,
+)
+from booking_gateway.domain.catalog import (
+    Customer,
+    CustomerId,
+    GroupId,
+    Line,
+    Reservation,
+    ReservationId,
+    ReservationStatus,
+    Service,
+    opening_hours,
+)
+from booking_gateway.domain.errors import (
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    ReservationExpired,
+    SlotTaken,
+)
+from booking_gateway.domain.ids import BookingId, new_booking_id
+from booking_gateway.domain.models import (
+    Appointment,
+    AuditAction,
+    AuditEvent,
+    Booking,
+    BookingStatus,
+    Precision,
+    RequestMeta,
+    TenantSettings,
+    Workshop,
+)
+from booking_gateway.domain.scheduling import (
+    Placement,
+    SlotQuery,
+    Timeslot,
+    Unavailable,
+    check_slot,
+    compute_timeslots,
+)
+from booking_gateway.domain.services import UnitOfWork, utc_now
+from booking_gateway.domain.validation import Problems
+
+MAX_RANGE_DAYS = 31
+MAX_SERVICES = 5
+MAX_SPOTS = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """Where, what and (for reserve/create) when."""
+
+    workshop_id: str
+    service_ids: Sequence[str]
+    start: datetime | None = None
+    end: datetime | None = None  # for a service without fixed duration
+    spots: int = 1
+    requested_resource_id: str | None = None
+    placement: Placement = Placement.SEQUENTIAL
+    outside_opening_hours: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    workshop: Workshop
+    services: list[Service]
+    query: SlotQuery
+    settings: TenantSettings
+
+
+@dataclass(frozen=True, slots=True)
+class TimeslotList:
+    time_zone: str
+    slots: list[Timeslot]
+
+
+class OnlineBookingService:
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        principal: Principal,
+        meta: RequestMeta,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._uow = uow
+        self._principal = principal
+        self._meta = meta
+        self._clock = clock
+
+    @property
+    def _staff(self) -> bool:
+        return bool({Scope.STAFF, Scope.ADMIN} & self._principal.scopes)
+
+    async def timeslots(self, visit: Visit, date_from: date, date_to: date) -> TimeslotList:
+        self._principal.require(Scope.BOOKINGS_READ)
+        p = Problems()
+        if date_to < date_from:
+            p.add("dateTo", "must not be before dateFrom")
+        elif (date_to - date_from).days >= MAX_RANGE_DAYS:
+            p.add("dateTo", f"the range may span at most {MAX_RANGE_DAYS} days")
+        p.raise_if_any()
+        now = self._clock()
+        repos = self._uow.read()
+        plan = await self._plan(repos, visit, now)
+        zone = ZoneInfo(plan.workshop.time_zone)
+        window_start = datetime.combine(date_from, datetime.min.time(), zone) - timedelta(days=1)
+        window_end = datetime.combine(date_to, datetime.min.time(), zone) + timedelta(days=2)
+        busy = await repos.allocations.busy(plan.workshop.id, window_start, window_end, now)
+        resources = await repos.resources.list_all(plan.workshop.id)
+        slots = compute_timeslots(
+            self._hours(plan.workshop),
+            plan.query,
+            [r.as_scheduling() for r in resources],
+            busy,
+            date_from=date_from,
+            date_to=date_to,
+        )
+        return TimeslotList(plan.workshop.time_zone, slots)
+
+    async def reserve(self, visit: Visit, notes: str | None = None) -> Reservation:
+        self._principal.require(Scope.BOOKINGS_WRITE)
+        p = Problems()
+        clean_notes = p.text("notes", notes, max_length=2000)
+        p.raise_if_any()
+        now = self._clock()
+        async with self._uow.begin() as repos:
+            plan = await self._plan(repos, visit, now)
+            slot = await self._place(repos, plan, visit, now)
+            reservation = Reservation(
+                id=ReservationId(str(uuid.uuid4())),
+                workshop_id=plan.workshop.id,
+                status=ReservationStatus.HELD,
+                starts_at=slot.start,
+                ends_at=slot.end,
+                expires_at=now + timedelta(minutes=plan.settings.reservation_hold_minutes),
+                spots=plan.query.spots,
+                lines=_lines(slot),
+                created_by=self._principal.subject,
+                created_at=now,
+                notes=clean_notes,
+            )
+            await repos.reservations.add(reservation)
+            for index, line in enumerate(reservation.lines):
+                await repos.allocations.allocate(
+                    workshop_id=plan.workshop.id,
+                    line_id=f"{reservation.id}:{index}",
+                    line=line,
+                    spots=reservation.spots,
+                    capacity=plan.services[index].capacity,
+                    expires_at=reservation.expires_at,
+                    reservation_id=reservation.id,
+                )
+            return reservation
+
+    async def get_reservation(self, reservation_id: str) -> Reservation | None:
+        self._principal.require(Scope.BOOKINGS_READ)
+        return await self._uow.read().reservations.get(reservation_id)
+
+    async def release(self, reservation_id: str) -> Reservation:
+        self._principal.require(Scope.BOOKINGS_WRITE)
+        async with self._uow.begin() as repos:
+            reservation = await repos.reservations.get(reservation_id, for_update=True)
+            if reservation is None:
+                raise NotFound(f"No reservation {reservation_id!r}")
+            if reservation.status is ReservationStatus.CONFIRMED:
+                raise Conflict("The reservation is confirmed: cancel its booking instead")
+            if reservation.status is ReservationStatus.HELD:
+                await repos.allocations.release_reservation(reservation.id)
+                await repos.reservations.set_status([reservation.id], ReservationStatus.RELEASED)
+                return replace(reservation, status=ReservationStatus.RELEASED)
+            return reservation
+
+    async def confirm(self, reservation_id: str, details: BookingDetails) -> list[Booking]:
+        """Turn a live hold into bookings. Confirming again answers the same bookings."""
+        self._principal.require(Scope.BOOKINGS_WRITE)
+        now = self._clock()
+        async with self._uow.begin() as repos:
+            reservation = await repos.reservations.get(reservation_id, for_update=True)
+            if reservation is None or reservation.status is ReservationStatus.RELEASED:
+                raise NotFound(f"No reservation {reservation_id!r} to confirm")
+            if reservation.status is ReservationStatus.CONFIRMED and reservation.group_id:
+                return await repos.bookings.in_group(reservation.group_id)
+            if not reservation.is_live(now):
+                raise ReservationExpired(
+                    f"Reservation {reservation_id!r} expired at "
+                    f"{reservation.expires_at.isoformat()}; reserve a timeslot again",
+                    expiredAt=reservation.expires_at.isoformat(),
+                )
+            workshop = await self._workshop(repos, reservation.workshop_id)
+            services = await self._services(repos, [ln.service_id for ln in reservation.lines])
+            group_id = GroupId(str(uuid.uuid4()))
+            bookings = await self._book(
+                repos,
+                workshop,
+                services,
+                reservation.lines,
+                reservation.spots,
+                details,
+                group_id,
+                now,
+                reservation_id=reservation.id,
+                customer_required=True,
+            )
+            await repos.allocations.confirm_hold(
+                reservation.id,
+                {f"{reservation.id}:{i}": b.id for i, b in enumerate(bookings)},
+            )
+            await repos.reservations.set_status(
+                [reservation.id], ReservationStatus.CONFIRMED, group_id
+            )
+            return bookings
+
+    async def create_booking(self, visit: Visit, details: BookingDetails) -> list[Booking]:
+        """One step: check the slot, allocate and book, atomically."""
+        self._principal.require(Scope.BOOKINGS_WRITE)
+        if visit.outside_opening_hours and Scope.ADMIN not in self._principal.scopes:
+            raise PermissionDenied("Only admins may book outside opening hours")
+        now = self._clock()
+        async with self._uow.begin() as repos:
+            services = await self._services(repos, visit.service_ids)
+            p = Problems()
+            spots = spots_from_quantities(p, services, details, visit.spots)
+            p.raise_if_any()
+            sized = replace(visit, spots=spots)
+            plan = await self._plan(repos, sized, now)
+            slot = await self._place(repos, plan, sized, now)
+            group_id = GroupId(str(uuid.uuid4()))
+            lines = _lines(slot)
+            ids = [new_booking_id() for _ in lines]
+            for index, line in enumerate(lines):
+                await repos.allocations.allocate(
+                    workshop_id=plan.workshop.id,
+                    line_id=f"{ids[index]}:0",
+                    line=line,
+                    spots=spots,
+                    capacity=plan.services[index].capacity,
+                    expires_at=None,
+                    booking_id=ids[index],
+                )
+            return await self._book(
+                repos,
+                plan.workshop,
+                plan.services,
+                lines,
+                spots,
+                details,
+                group_id,
+                now,
+                booking_ids=ids,
+                customer_required=not self._staff,
+            )
+
+    # -- shared steps ------------------------------------------------------------------
+
+    async def _plan(self, repos: Repositories, visit: Visit, now: datetime) -> _Plan:
+        p = Problems()
+        if not visit.service_ids:
+            p.add("serviceIds", "name at least one service")
+        if len(visit.service_ids) > MAX_SERVICES:
+            p.add("serviceIds", f"at most {MAX_SERVICES} services per visit")
+        if len(set(visit.service_ids)) != len(visit.service_ids):
+            p.add("serviceIds", "a service may appear once per visit")
+        if not 1 <= visit.spots <= MAX_SPOTS:
+            p.add("spots", f"must be between 1 and {MAX_SPOTS}")
+        p.raise_if_any()
+        workshop = await self._workshop(repos, visit.workshop_id)
+        services = await self._services(repos, visit.service_ids)
+        for service in services:
+            if workshop.id not in service.workshop_ids:
+                p.add("serviceIds", f"{service.id} is not offered at this workshop")
+            if not service.online_bookable and not self._staff:
+                p.add("serviceIds", f"{service.id} is bookable by staff only")
+            if not service.fixed_duration and len(services) > 1:
+                p.add("serviceIds", f"{service.id} has no fixed duration: book it on its own")
+        for service in services[1:]:
+            first = services[0]
+            if service.id not in first.combinable_with and first.id not in service.combinable_with:
+                p.add("serviceIds", f"{first.id} and {service.id} cannot be combined")
+        check_spots(p, services, visit.spots)
+        resource = visit.requested_resource_id
+        if resource is not None:
+            known = {r.id for r in await repos.resources.list_all(workshop.id)}
+            if resource not in known:
+                p.add("requestedResourceId", "is not a resource of this workshop")
+            elif not any(s.resource_selection for s in services):
+                p.add("requestedResourceId", "these services do not let customers choose")
+        duration = None
+        if visit.start is not None and visit.end is not None and services:
+            duration = visit.end - visit.start
+            if services[0].fixed_duration:
+                p.add("end", "this service has a fixed duration: leave end out")
+            elif duration < timedelta(minutes=services[0].duration_minutes):
+                p.add("end", f"must be at least {services[0].duration_minutes} minutes after start")
+        elif visit.start is not None and services and not services[0].fixed_duration:
+            p.add("end", "this service has no fixed duration: give the end")
+        p.raise_if_any()
+        settings = await repos.tenants.settings()
+        ignore_limits = visit.outside_opening_hours
+        query = SlotQuery(
+            services=tuple(s.spec(duration) for s in services),
+            now=now,
+            spots=visit.spots,
+            requested_resource_id=resource,  # type: ignore[arg-type]
+            min_notice=timedelta(0 if ignore_limits else settings.minimum_notice_minutes),
+            horizon=None if ignore_limits else timedelta(days=settings.booking_horizon_days),
+            placement=visit.placement,
+        )
+        return _Plan(workshop, services, query, settings)
+
+    async def _place(
+        self, repos: Repositories, plan: _Plan, visit: Visit, now: datetime
+    ) -> Timeslot:
+        if visit.start is None:
+            raise AssertionError("a placement needs a start")
+        expired = await repos.allocations.sweep_expired(plan.workshop.id, now)
+        await repos.reservations.set_status(expired, ReservationStatus.EXPIRED)
+        busy = await repos.allocations.busy(
+            plan.workshop.id, visit.start - timedelta(days=1), visit.start + timedelta(days=2), now
+        )
+        resources = await repos.resources.list_all(plan.workshop.id)
+        outcome = check_slot(
+            self._hours(plan.workshop),
+            plan.query,
+            [r.as_scheduling() for r in resources],
+            busy,
+            visit.start,
+            ignore_opening_hours=visit.outside_opening_hours,
+        )
+        if isinstance(outcome, Unavailable):
+            raise SlotTaken(outcome.reason.value, outcome.service_id)
+        return outcome
+
+    async def _book(
+        self,
+        repos: Repositories,
+        workshop: Workshop,
+        services: list[Service],
+        lines: Sequence[Line],
+        spots: int,
+        details: BookingDetails,
+        group_id: GroupId,
+        now: datetime,
+        *,
+        reservation_id: str | None = None,
+        booking_ids: Sequence[BookingId] | None = None,
+        customer_required: bool,
+    ) -> list[Booking]:
+        p = Problems()
+        today = now.astimezone(ZoneInfo(workshop.time_zone)).date()
+        if details.customer is not None:
+            check_customer(
+                p, details.customer, any(s.requires_date_of_birth for s in services), today
+            )
+        elif details.customer_id is None and customer_required:
+            p.add("customer", "give the customer's details")
+        custom_fields = check_custom_fields(p, services, details)
+        answers = check_answers(p, services, details)
+        extras = check_extras(p, details)
+        vin = p.vin("vin", details.vin) if details.vin is not None else None
+        if details.quantities:
+            spots_from_quantities(p, services, details, spots)
+        p.raise_if_any()
+        customer = await self._customer(repos, details, now)
+        zone = ZoneInfo(workshop.time_zone)
+        contact = None
+        if details.customer is not None:
+            contact = {
+                "email": details.customer.email,
+                "phone": details.customer.phone,
+                "firstName": details.customer.first_name,
+                "lastName": details.customer.last_name,
+            }
+        booked = []
+        for index, line in enumerate(lines):
+            booking = Booking(
+                id=booking_ids[index] if booking_ids else new_booking_id(),
+                tenant_id=self._principal.tenant,
+                status=BookingStatus.CONFIRMED,
+                appointment=Appointment(
+                    Precision.DATETIME, line.start.astimezone(zone).date(), line.start
+                ),
+                created_at=now,
+                updated_at=now,
+                workshop_id=workshop.id,
+                time_zone=workshop.time_zone,
+                source="online",
+                vin=vin,
+                booking_created_at=now,
+                group_id=group_id,
+                service_id=line.service_id,
+                ends_at=line.end,
+                spots=spots,
+                customer_id=customer.id if customer else None,
+                reservation_id=reservation_id,
+                resource_ids=tuple(line.resource_ids),
+                details=_details(extras, custom_fields, answers, contact),
+            )
+            await repos.bookings.add(booking)
+            await repos.audit.append(
+                AuditEvent(
+                    id=0,  # type: ignore[arg-type]  # assigned by the database
+                    tenant_id=self._principal.tenant,
+                    booking_id=booking.id,
+                    action=AuditAction.ADDED,
+                    occurred_at=now,
+                    actor_subject=self._principal.subject,
+                    user_agent=self._meta.user_agent,
+                    request_id=self._meta.request_id,
+                    after=booking.snapshot(),
+                )
+            )
+            booked.append(booking)
+        return booked
+
+    async def _customer(
+        self, repos: Repositories, details: BookingDetails, now: datetime
+    ) -> Customer | None:
+        """An existing profile is linked, never overwritten; a new one is created."""
+        if details.customer_id is not None:
+            found = await repos.customers.get(details.customer_id)
+            if found is None:
+                raise NotFound(f"No customer {details.customer_id!r}")
+            return found
+        given = details.customer
+        if given is None:
+            return None
+        existing = await repos.customers.by_identifier(given.personal_identifier)
+        if existing is not None:
+            return existing
+        customer = Customer(
+            id=CustomerId(str(uuid.uuid4())),
+            personal_identifier=given.personal_identifier,
+            first_name=given.first_name.strip(),
+            last_name=given.last_name.strip(),
+            email=given.email,
+            phone=given.phone,
+            date_of_birth=given.date_of_birth,
+        )
+        await repos.customers.add(customer, now)
+        return customer
+
+    async def _workshop(self, repos: Repositories, workshop_id: str) -> Workshop:
+        workshop = await repos.workshops.get(workshop_id)
+        if workshop is None:
+            raise NotFound(f"No workshop {workshop_id!r}", field="workshopId")
+        return workshop
+
+    async def _services(self, repos: Repositories, ids: Sequence[str]) -> list[Service]:
+        found = await repos.services.get_many(ids)
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise NotFound(f"No service {missing[0]!r}", field="serviceIds")
+        return [found[i] for i in ids]  # type: ignore[index]
+
+    @staticmethod
+    def _hours(workshop: Workshop) -> Any:
+        return opening_hours(workshop.time_zone, workshop.opening_hours, workshop.special_days)
+
+
+def _lines(slot: Timeslot) -> tuple[Line, ...]:
+    return tuple(
+        Line(
+            service_id=a.service_id,
+            start=a.start,
+            end=a.end,
+            blocked_start=a.blocked_start,
+            blocked_end=a.blocked_end,
+            resource_ids=tuple(a.resource_ids),
+        )
+        for a in slot.allocation
+    )
+
+
+def _details(
+    extras: dict[str, Any],
+    custom_fields: dict[str, str],
+    answers: dict[str, str],
+    contact: dict[str, Any] | None,
+) -> dict[str, Any]:
+    return {
+        **{k: v for k, v in extras.items() if v not in (None, [], {})},
+        **({"customFieldValues": custom_fields} if custom_fields else {}),
+        **({"answers": answers} if answers else {}),
+        **({"customerContact": contact} if contact else {}),
+    }

@@ -1,0 +1,1 @@
+"""Catalog: workshops, services, service groups, resources (types, inputs, resolvers)."""

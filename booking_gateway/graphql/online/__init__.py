@@ -1,0 +1,1 @@
+"""Online booking: timeslots, reservations (holds), confirmation, one-step bookings."""
