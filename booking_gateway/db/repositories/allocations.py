@@ -182,9 +182,11 @@ class AllocationRepository:
                         capacity_usage.c.tenant_id == self._tenant,
                         capacity_usage.c.workshop_id == row["workshop_id"],
                         capacity_usage.c.service_id == row["service_id"],
-                        capacity_usage.c.cell_start.in_(
-                            list(cells(row["starts_at"], row["ends_at"]))
-                        ),
+                        # A range, not IN: databases skips type processing of expanded IN
+                        # parameters, which would compare datetimes as the wrong text.
+                        capacity_usage.c.cell_start
+                        >= next(cells(row["starts_at"], row["ends_at"])),
+                        capacity_usage.c.cell_start < row["ends_at"],
                     )
                     .values(used=capacity_usage.c.used - row["spots"])
                 )

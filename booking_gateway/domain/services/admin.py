@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -21,6 +21,16 @@ MAX_SOURCES = 50
 class SettingsChange:
     allowed_booking_sources: list[str] | None = None
     one_active_booking_per_vehicle: bool | None = None
+    reservation_hold_minutes: int | None = None
+    minimum_notice_minutes: int | None = None
+    booking_horizon_days: int | None = None
+
+
+POLICY_RANGES = {
+    "reservation_hold_minutes": ("reservationHoldMinutes", 1, 120),
+    "minimum_notice_minutes": ("minimumNoticeMinutes", 0, 7 * 24 * 60),
+    "booking_horizon_days": ("bookingHorizonDays", 1, 730),
+}
 
 
 def check_time_zone(p: Problems, field: str, value: str | None) -> str | None:
@@ -64,17 +74,23 @@ class AdminService:
             p.add("allowedBookingSources", "must name at least one source")
         if len(sources) > MAX_SOURCES:
             p.add("allowedBookingSources", f"at most {MAX_SOURCES} sources")
+        for attribute, (name, low, high) in POLICY_RANGES.items():
+            value = getattr(change, attribute)
+            if value is not None and not low <= value <= high:
+                p.add(name, f"must be between {low} and {high}")
         p.raise_if_any()
         async with self._uow.begin() as repos:
             current = await repos.tenants.settings()
-            updated = TenantSettings(
-                allowed_booking_sources=frozenset(sources)
-                if change.allowed_booking_sources is not None
-                else current.allowed_booking_sources,
-                one_active_booking_per_vehicle=current.one_active_booking_per_vehicle
-                if change.one_active_booking_per_vehicle is None
-                else change.one_active_booking_per_vehicle,
+            updated = replace(
+                current,
+                **{
+                    attribute: getattr(change, attribute)
+                    for attribute in (*POLICY_RANGES, "one_active_booking_per_vehicle")
+                    if getattr(change, attribute) is not None
+                },
             )
+            if change.allowed_booking_sources is not None:
+                updated = replace(updated, allowed_booking_sources=frozenset(sources))
             await repos.tenants.save_settings(updated, self._clock())
             return updated
 

@@ -324,7 +324,7 @@ class OnlineBookingService:
             now=now,
             spots=visit.spots,
             requested_resource_id=resource,  # type: ignore[arg-type]
-            min_notice=timedelta(0 if ignore_limits else settings.minimum_notice_minutes),
+            min_notice=timedelta(minutes=0 if ignore_limits else settings.minimum_notice_minutes),
             horizon=None if ignore_limits else timedelta(days=settings.booking_horizon_days),
             placement=visit.placement,
         )

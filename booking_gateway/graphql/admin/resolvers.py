@@ -52,6 +52,9 @@ class AdminMutations:
                 SettingsChange(
                     allowed_booking_sources=input.allowed_booking_sources,
                     one_active_booking_per_vehicle=input.one_active_booking_per_vehicle,
+                    reservation_hold_minutes=input.reservation_hold_minutes,
+                    minimum_notice_minutes=input.minimum_notice_minutes,
+                    booking_horizon_days=input.booking_horizon_days,
                 )
             )
         except ValidationFailed as exc:

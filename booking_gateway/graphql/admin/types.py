@@ -25,12 +25,24 @@ class TenantSettings:
     one_active_booking_per_vehicle: bool = strawberry.field(
         description="When true, a vehicle may have only one active booking."
     )
+    reservation_hold_minutes: int = strawberry.field(
+        description="How long reserveTimeslot holds a slot (default 15)."
+    )
+    minimum_notice_minutes: int = strawberry.field(
+        description="Earliest start after now for online bookings (default 60)."
+    )
+    booking_horizon_days: int = strawberry.field(
+        description="Latest start, in days from now (default 180)."
+    )
 
     @classmethod
     def from_domain(cls, s: models.TenantSettings) -> TenantSettings:
         return cls(
             allowed_booking_sources=sorted(s.allowed_booking_sources),
             one_active_booking_per_vehicle=s.one_active_booking_per_vehicle,
+            reservation_hold_minutes=s.reservation_hold_minutes,
+            minimum_notice_minutes=s.minimum_notice_minutes,
+            booking_horizon_days=s.booking_horizon_days,
         )
 
 
@@ -41,6 +53,15 @@ class UpdateTenantSettingsInput:
     )
     one_active_booking_per_vehicle: bool | None = strawberry.field(
         default=None, description="One active booking per vehicle."
+    )
+    reservation_hold_minutes: int | None = strawberry.field(
+        default=None, description="Hold time of reservations, 1-120 minutes."
+    )
+    minimum_notice_minutes: int | None = strawberry.field(
+        default=None, description="Minimum notice, 0-10080 minutes."
+    )
+    booking_horizon_days: int | None = strawberry.field(
+        default=None, description="Booking horizon, 1-730 days."
     )
 
 
