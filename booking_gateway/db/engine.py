@@ -11,14 +11,17 @@ dataloaders) inside a transaction.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any, Literal, cast
 
 import databases
 from databases.core import Connection
+from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
+from sqlalchemy.dialects.sqlite import pysqlite as sqlite_dialect
 from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
 
 Row = Mapping[str, Any]
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -54,6 +57,11 @@ class Db:
         # in-process, BEGIN IMMEDIATE and a busy timeout (against other processes) mean a write
         # never fails with "database is locked" and never deadlocks upgrading a read lock.
         self._write_lock = asyncio.Lock()
+        self._dialect = (
+            sqlite_dialect.dialect(paramstyle="qmark")
+            if self.dialect == "sqlite"
+            else asyncpg_dialect.dialect()  # type: ignore[no-untyped-call]
+        )
         self._sqlite_writer: Connection | None = None
         self._sqlite_reader: Connection | None = None
 
@@ -126,6 +134,39 @@ class Db:
 
     async def execute(self, query: ClauseElement | str) -> None:
         await self._executor().execute(query)
+
+    async def fetch_rows(self, query: ClauseElement) -> Sequence[Sequence[Any]]:
+        """Hot path: plain rows straight from the driver (asyncpg or aiosqlite), skipping the
+        per-value processing of ``databases`` records. Values come back as the driver gives
+        them: on SQLite, timestamps are ISO text (see ``types.utc_from_driver``)."""
+        compiled = cast(
+            SQLCompiler,
+            query.compile(dialect=self._dialect, compile_kwargs={"render_postcompile": True}),
+        )
+        params = compiled.construct_params()
+        processors: Mapping[str, Callable[[Any], Any]] = compiled._bind_processors  # type: ignore[assignment]
+        args = [
+            processors[key](params[key]) if key in processors else params[key]
+            for key in compiled.positiontup or ()
+        ]
+        current = self._current.get()
+        if self.dialect == "sqlite":
+            connection = current or self._sqlite_reader
+            assert connection is not None  # noqa: S101 - connected
+            async with connection._query_lock:
+                cursor = await connection.raw_connection.execute(compiled.string, args)
+                rows = await cursor.fetchall()
+                await cursor.close()
+            return cast(Sequence[Sequence[Any]], rows)
+        if current is not None:
+            return cast(
+                Sequence[Sequence[Any]], await current.raw_connection.fetch(compiled.string, *args)
+            )
+        async with self._database.connection() as connection:
+            return cast(
+                Sequence[Sequence[Any]],
+                await connection.raw_connection.fetch(compiled.string, *args),
+            )
 
     async def ping(self) -> bool:
         return bool(await self.fetch_val("SELECT 1"))

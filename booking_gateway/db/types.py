@@ -43,3 +43,12 @@ class JsonDocument(TypeDecorator[Any]):
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Any:
         return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def utc_from_driver(value: Any) -> datetime:
+    """A timestamp from a raw driver row (``Db.fetch_rows``): aware from asyncpg, ISO text
+    from SQLite."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    moment: datetime = value
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

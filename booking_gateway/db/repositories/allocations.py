@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from booking_gateway.db.engine import Db
 from booking_gateway.db.repositories import TenantScope
 from booking_gateway.db.tables import allocations, capacity_usage
+from booking_gateway.db.types import utc_from_driver
 from booking_gateway.domain.catalog import Line
 from booking_gateway.domain.errors import SlotTaken
 from booking_gateway.domain.scheduling import Busy, BusyKind, ResourceId, ServiceId
@@ -44,8 +45,17 @@ class AllocationRepository:
         self, workshop_id: str, start: datetime, end: datetime, now: datetime
     ) -> list[Busy]:
         """Lines blocking anything in [start, end): bookings, and holds not yet expired."""
-        rows = await self._db.fetch_all(
-            sa.select(allocations).where(
+        # Hot path (timeslots read thousands of rows): plain driver rows, converted here.
+        rows = await self._db.fetch_rows(
+            sa.select(
+                allocations.c.line_id,
+                allocations.c.starts_at,
+                allocations.c.ends_at,
+                allocations.c.resource_id,
+                allocations.c.service_id,
+                allocations.c.spots,
+                allocations.c.expires_at,
+            ).where(
                 allocations.c.tenant_id == self._tenant,
                 allocations.c.workshop_id == workshop_id,
                 allocations.c.active.is_(True),
@@ -55,23 +65,22 @@ class AllocationRepository:
             )
         )
         lines: dict[str, dict[str, Any]] = {}
-        for row in rows:
-            line = lines.setdefault(
-                row["line_id"],
-                {
-                    "start": row["starts_at"],
-                    "end": row["ends_at"],
+        for line_id, starts_at, ends_at, resource_id, service_id, spots, expires_at in rows:
+            line = lines.get(line_id)
+            if line is None:
+                line = lines[line_id] = {
+                    "start": utc_from_driver(starts_at),
+                    "end": utc_from_driver(ends_at),
                     "resource_ids": [],
                     "service_id": None,
                     "spots": 0,
-                    "expires_at": row["expires_at"],
-                },
-            )
-            if row["resource_id"] is None:
-                line["service_id"] = ServiceId(row["service_id"])
-                line["spots"] = row["spots"]
+                    "expires_at": utc_from_driver(expires_at) if expires_at else None,
+                }
+            if resource_id is None:
+                line["service_id"] = ServiceId(service_id)
+                line["spots"] = spots
             else:
-                line["resource_ids"].append(ResourceId(row["resource_id"]))
+                line["resource_ids"].append(ResourceId(resource_id))
         return [
             Busy(
                 start=v["start"],
