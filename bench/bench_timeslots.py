@@ -100,6 +100,7 @@ async def run(url: str) -> None:
                 "tenant_id": tenant,
                 "workshop_id": workshop.id,
                 "line_id": f"b{i}",
+                "visit_id": f"b{i}",
                 "service_id": service.id,
                 "starts_at": start,
                 "ends_at": end,

@@ -190,6 +190,8 @@ allocations = sa.Table(
     sa.Column("tenant_id", sa.String(64), nullable=False),
     sa.Column("workshop_id", sa.String(36), nullable=False),
     sa.Column("line_id", sa.String(64), nullable=False),
+    # Lines of one visit may share a resource across their buffers (the car stays on the lift).
+    sa.Column("visit_id", sa.String(36), nullable=False),
     sa.Column("service_id", sa.String(36), nullable=True),
     sa.Column("resource_id", sa.String(36), nullable=True),
     sa.Column("starts_at", UtcDateTime(), nullable=False),

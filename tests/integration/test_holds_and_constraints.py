@@ -90,14 +90,26 @@ async def test_the_database_refuses_capacity_beyond_the_limit(db: Db) -> None:
     )
     async with repos.begin() as r:
         await r.allocations.allocate(
-            workshop_id="w", line_id="a", line=line, spots=1, capacity=1, expires_at=None
+            workshop_id="w",
+            visit_id="va",
+            line_id="a",
+            line=line,
+            spots=1,
+            capacity=1,
+            expires_at=None,
         )
 
     # when a second spot is written straight to the repository
     with pytest.raises(SlotTaken) as refused:
         async with repos.begin() as r:
             await r.allocations.allocate(
-                workshop_id="w", line_id="b", line=line, spots=1, capacity=1, expires_at=None
+                workshop_id="w",
+                visit_id="vb",
+                line_id="b",
+                line=line,
+                spots=1,
+                capacity=1,
+                expires_at=None,
             )
 
     # then the guarded counter refuses it
@@ -123,12 +135,19 @@ async def test_postgresql_refuses_overlapping_use_of_a_resource(db: Db) -> None:
     )
     async with repos.begin() as r:
         await r.allocations.allocate(
-            workshop_id="w", line_id="1", line=first, spots=1, capacity=10, expires_at=None
+            workshop_id="w",
+            visit_id="v1",
+            line_id="1",
+            line=first,
+            spots=1,
+            capacity=10,
+            expires_at=None,
         )
     with pytest.raises(SlotTaken) as refused:
         async with repos.begin() as r:
             await r.allocations.allocate(
                 workshop_id="w",
+                visit_id="v2",
                 line_id="2",
                 line=overlapping,
                 spots=1,

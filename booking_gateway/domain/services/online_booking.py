@@ -166,6 +166,7 @@ class OnlineBookingService:
             for index, line in enumerate(reservation.lines):
                 await repos.allocations.allocate(
                     workshop_id=plan.workshop.id,
+                    visit_id=reservation.id,
                     line_id=f"{reservation.id}:{index}",
                     line=line,
                     spots=reservation.spots,
@@ -253,6 +254,7 @@ class OnlineBookingService:
             for index, line in enumerate(lines):
                 await repos.allocations.allocate(
                     workshop_id=plan.workshop.id,
+                    visit_id=group_id,
                     line_id=f"{ids[index]}:0",
                     line=line,
                     spots=spots,

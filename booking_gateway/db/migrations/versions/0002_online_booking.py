@@ -119,6 +119,7 @@ def upgrade() -> None:
         sa.Column("tenant_id", sa.String(64), nullable=False),
         sa.Column("workshop_id", sa.String(36), nullable=False),
         sa.Column("line_id", sa.String(64), nullable=False),
+        sa.Column("visit_id", sa.String(36), nullable=False),
         sa.Column("service_id", sa.String(36), nullable=True),
         sa.Column("resource_id", sa.String(36), nullable=True),
         sa.Column("starts_at", UtcDateTime(), nullable=False),
@@ -167,12 +168,13 @@ def upgrade() -> None:
         )
         batch.create_index("ix_bookings_tenant_id_group_id", ["tenant_id", "group_id"])
     if op.get_context().dialect.name == "postgresql":
-        # A resource is never in two active allocations at overlapping times: enforced by
-        # PostgreSQL itself (needs btree_gist for the equality part).
+        # A resource is never in two visits' active allocations at overlapping times:
+        # enforced by PostgreSQL itself (btree_gist provides = and <> on text).
         op.execute("CREATE EXTENSION IF NOT EXISTS btree_gist")
         op.execute(
             "ALTER TABLE allocations ADD CONSTRAINT ex_allocations_resource_overlap "
-            "EXCLUDE USING gist (resource_id WITH =, tstzrange(starts_at, ends_at) WITH &&) "
+            "EXCLUDE USING gist (resource_id WITH =, tstzrange(starts_at, ends_at) WITH &&, "
+            "visit_id WITH <>) "
             "WHERE (active AND resource_id IS NOT NULL)"
         )
 
