@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -574,3 +575,102 @@ async def test_naive_start_times_are_refused(api: Api) -> None:
         },
     )
     assert result["reserveTimeslot"]["__typename"] == "ValidationError"
+
+
+async def test_a_service_without_fixed_duration_takes_the_given_end(api: Api) -> None:
+    workshop_id = await workshop(api)
+    service_id = await service(api, workshop_id, durationMinutes=60, fixedDuration=False)
+    day = future_day()
+    booking = {
+        "workshopId": workshop_id,
+        "serviceIds": [service_id],
+        "startsAt": local_at(day, "09:00"),
+        "details": booking_details(),
+    }
+    missing_end = await api.ok(CREATE_BOOKING, {"input": booking})
+    assert missing_end["createBooking"]["fields"][0]["field"] == "end"
+    too_short = await api.ok(
+        CREATE_BOOKING, {"input": {**booking, "endsAt": local_at(day, "09:30")}}
+    )
+    assert too_short["createBooking"]["__typename"] == "ValidationError"
+    result = await api.ok(CREATE_BOOKING, {"input": {**booking, "endsAt": local_at(day, "11:30")}})
+    [booked] = result["createBooking"]["bookings"]
+    assert datetime.fromisoformat(booked["endsAt"]) == datetime.fromisoformat(
+        local_at(day, "11:30")
+    )
+
+
+async def test_parallel_services_start_together_on_their_own_resources(api: Api) -> None:
+    workshop_id = await workshop(api)
+    await resource(api, workshop_id, "lift", "Lift")
+    await resource(api, workshop_id, "washer", "Wash bay")
+    oil = await service(api, workshop_id, requiredResourceTypes=["lift"])
+    wash = await service(
+        api, workshop_id, durationMinutes=30, requiredResourceTypes=["washer"], combinableWith=[oil]
+    )
+    start = local_at(future_day(), "09:00")
+    result = await api.ok(
+        CREATE_BOOKING,
+        {
+            "input": {
+                "workshopId": workshop_id,
+                "serviceIds": [oil, wash],
+                "startsAt": start,
+                "placement": "PARALLEL",
+                "details": booking_details(),
+            }
+        },
+    )
+    first, second = result["createBooking"]["bookings"]
+    assert first["appointment"]["startsAt"] == second["appointment"]["startsAt"]
+
+
+async def test_a_requested_resource_is_the_one_booked(api: Api) -> None:
+    workshop_id = await workshop(api)
+    await resource(api, workshop_id, "technician", "Anna")
+    bo = await resource(api, workshop_id, "technician", "Bo")
+    service_id = await service(
+        api,
+        workshop_id,
+        requiredResourceTypes=["technician"],
+        resourceSelection=True,
+        maxNumberOfReservations=2,
+    )
+    day = future_day()
+    slots = await api.ok(
+        TIMESLOTS,
+        {
+            "workshopId": workshop_id,
+            "serviceIds": [service_id],
+            "from": day.isoformat(),
+            "to": day.isoformat(),
+            "resource": bo,
+        },
+    )
+    assert slots["timeslots"]["days"][0]["startsAt"]
+    result = await api.ok(
+        CREATE_BOOKING,
+        {
+            "input": {
+                "workshopId": workshop_id,
+                "serviceIds": [service_id],
+                "requestedResourceId": bo,
+                "startsAt": local_at(day, "09:00"),
+                "details": booking_details(),
+            }
+        },
+    )
+    assert result["createBooking"]["bookings"][0]["resources"] == [{"id": bo, "type": "technician"}]
+    again = await api.ok(
+        CREATE_BOOKING,
+        {
+            "input": {
+                "workshopId": workshop_id,
+                "serviceIds": [service_id],
+                "requestedResourceId": bo,
+                "startsAt": local_at(day, "09:00"),
+                "details": booking_details(),
+            }
+        },
+    )
+    assert again["createBooking"]["reason"] == "RESOURCE_BUSY"
