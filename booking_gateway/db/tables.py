@@ -79,12 +79,17 @@ bookings = sa.Table(
     sa.Column("reservation_id", sa.String(36), nullable=True),
     sa.Column("resource_ids", JsonDocument(), nullable=True),
     sa.Column("details", JsonDocument(), nullable=True),
+    # Workshop operations: list order (the start, or local midnight of a date-only
+    # appointment, in UTC) and people on the booking.
+    sa.Column("sort_at", UtcDateTime(), nullable=True),
+    sa.Column("participants", JsonDocument(), nullable=True),
     # The retry key of the dealer import: (tenant, bookingSource, bookingId).
     sa.UniqueConstraint("tenant_id", "source", "external_id"),
     sa.Index("ix_bookings_tenant_id_external_id", "tenant_id", "external_id"),
     sa.Index("ix_bookings_tenant_id_vin", "tenant_id", "vin"),
     sa.Index("ix_bookings_tenant_id_appointment_date", "tenant_id", "appointment_date"),
     sa.Index("ix_bookings_tenant_id_group_id", "tenant_id", "group_id"),
+    sa.Index("ix_bookings_tenant_id_sort_at_id", "tenant_id", "sort_at", "id"),
 )
 
 audit_events = sa.Table(
@@ -100,7 +105,12 @@ audit_events = sa.Table(
     sa.Column("request_id", sa.String(64), nullable=False),
     sa.Column("before", JsonDocument(), nullable=True),
     sa.Column("after", JsonDocument(), nullable=True),
+    # The writing transaction's id (PostgreSQL: pg_current_xact_id(), set by the column's
+    # default in migration 0003; SQLite: 0, its writers are serialised). The change feed uses
+    # it to never pass an event whose transaction may still commit.
+    sa.Column("txid", sa.BigInteger(), nullable=False, server_default=sa.text("0")),
     sa.Index("ix_audit_events_tenant_id_booking_id", "tenant_id", "booking_id"),
+    sa.Index("ix_audit_events_tenant_id_txid_id", "tenant_id", "txid", "id"),
 )
 
 services = sa.Table(
@@ -143,6 +153,8 @@ resources = sa.Table(
     sa.Column("workshop_id", sa.String(36), sa.ForeignKey("workshops.id"), nullable=False),
     sa.Column("type", sa.String(64), nullable=False),
     sa.Column("name", sa.String(255), nullable=False),
+    # The token `sub` of a person who is this resource ("bookings where I am the resource").
+    sa.Column("subject", sa.String(255), nullable=True),
     sa.Index("ix_resources_tenant_id_workshop_id", "tenant_id", "workshop_id"),
 )
 
@@ -218,4 +230,49 @@ capacity_usage = sa.Table(
     sa.Column("used", sa.Integer(), nullable=False),
     sa.Column("capacity", sa.Integer(), nullable=False),
     sa.CheckConstraint("used >= 0 AND used <= capacity", name="within_capacity"),
+)
+
+booking_messages = sa.Table(
+    "booking_messages",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("tenant_id", sa.String(64), nullable=False),
+    sa.Column("booking_id", sa.String(36), sa.ForeignKey("bookings.id"), nullable=False),
+    sa.Column("author_subject", sa.String(255), nullable=False),
+    sa.Column("internal", sa.Boolean(), nullable=False),
+    sa.Column("body", sa.String(4000), nullable=False),
+    sa.Column("attachments", JsonDocument(), nullable=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_booking_messages_tenant_id_booking_id", "tenant_id", "booking_id"),
+)
+
+change_requests = sa.Table(
+    "change_requests",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("tenant_id", sa.String(64), nullable=False),
+    sa.Column("booking_id", sa.String(36), sa.ForeignKey("bookings.id"), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("payload", JsonDocument(), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("requested_by", sa.String(255), nullable=False),
+    sa.Column("requested_at", UtcDateTime(), nullable=False),
+    sa.Column("decided_by", sa.String(255), nullable=True),
+    sa.Column("decided_at", UtcDateTime(), nullable=True),
+    sa.Column("decision_note", sa.String(2000), nullable=True),
+    sa.Index("ix_change_requests_tenant_id_status", "tenant_id", "status"),
+)
+
+service_history = sa.Table(
+    "service_history",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("tenant_id", sa.String(64), nullable=False),
+    sa.Column("vin", sa.String(17), nullable=False),
+    sa.Column("booking_id", sa.String(36), sa.ForeignKey("bookings.id"), nullable=False),
+    sa.Column("workshop_id", sa.String(36), nullable=True),
+    sa.Column("service_id", sa.String(36), nullable=True),
+    sa.Column("summary", sa.String(1000), nullable=True),
+    sa.Column("completed_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_service_history_tenant_id_vin", "tenant_id", "vin"),
 )
