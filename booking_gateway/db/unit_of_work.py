@@ -16,6 +16,11 @@ from booking_gateway.db.repositories.catalog import (
     ServiceRepository,
 )
 from booking_gateway.db.repositories.customers import CustomerRepository
+from booking_gateway.db.repositories.operations import (
+    ChangeRequestRepository,
+    MessageRepository,
+    ServiceHistoryRepository,
+)
 from booking_gateway.db.repositories.reservations import ReservationRepository
 from booking_gateway.db.repositories.tenants import TenantRepository
 from booking_gateway.db.repositories.workshops import WorkshopRepository
@@ -34,6 +39,9 @@ class Repositories:
         self.customers = CustomerRepository(db, scope)
         self.reservations = ReservationRepository(db, scope)
         self.allocations = AllocationRepository(db, scope)
+        self.messages = MessageRepository(db, scope)
+        self.change_requests = ChangeRequestRepository(db, scope)
+        self.service_history = ServiceHistoryRepository(db, scope)
 
 
 class SqlUnitOfWork:

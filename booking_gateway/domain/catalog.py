@@ -195,6 +195,7 @@ class WorkshopResource:
     workshop_id: WorkshopId
     type: str
     name: str
+    subject: str | None = None  # the token `sub` of a person who is this resource
 
     def as_scheduling(self) -> Resource:
         return Resource(self.id, self.type)

@@ -95,3 +95,35 @@ class SlotTaken(Conflict):
 
 class ReservationExpired(Conflict):
     code = "RESERVATION_EXPIRED"
+
+
+class InvalidTransition(Conflict):
+    code = "INVALID_TRANSITION"
+
+    def __init__(self, booking_id: str, current: str, target: str, allowed: list[str]) -> None:
+        super().__init__(
+            f"Booking {booking_id} is {current}; it cannot become {target}"
+            + (f" (allowed: {', '.join(allowed)})" if allowed else " (it is final)"),
+            bookingId=booking_id,
+            current=current,
+            allowed=allowed,
+        )
+        self.booking_id, self.current, self.target, self.allowed = (
+            booking_id,
+            current,
+            target,
+            allowed,
+        )
+
+
+class RevisionMismatch(Conflict):
+    code = "REVISION_MISMATCH"
+
+    def __init__(self, booking_id: str, expected: int, actual: int) -> None:
+        super().__init__(
+            f"Booking {booking_id} is at revision {actual}, not {expected}: reload and retry",
+            bookingId=booking_id,
+            expected=expected,
+            actual=actual,
+        )
+        self.booking_id, self.expected, self.actual = booking_id, expected, actual

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from booking_gateway.domain.ids import AuditEventId, BookingId, RequestId, TenantId, WorkshopId
 
@@ -35,6 +36,12 @@ class AuditAction(StrEnum):
     ADDED = "ADDED"
     CHANGED = "CHANGED"
     CANCELLED = "CANCELLED"
+    STATUS_CHANGED = "STATUS_CHANGED"
+    RESCHEDULED = "RESCHEDULED"
+    MESSAGE_POSTED = "MESSAGE_POSTED"
+    CHANGE_REQUESTED = "CHANGE_REQUESTED"
+    CHANGE_APPROVED = "CHANGE_APPROVED"
+    CHANGE_REJECTED = "CHANGE_REJECTED"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +57,7 @@ class Appointment:
 class TenantSettings:
     allowed_booking_sources: frozenset[str] = DEFAULT_BOOKING_SOURCES
     one_active_booking_per_vehicle: bool = False
+    customer_changes_need_approval: bool = True
     reservation_hold_minutes: int = 15
     minimum_notice_minutes: int = 60
     booking_horizon_days: int = 180
@@ -103,6 +111,21 @@ class Booking:
     resource_ids: tuple[str, ...] = ()
     # quantities, customFieldValues, answers, comments, notifications, registrationNumber
     details: Mapping[str, Any] = field(default_factory=dict)
+    # People on the booking: {"personId": ..., "name": ..., "role": ...}
+    participants: tuple[Mapping[str, str | None], ...] = ()
+
+    @property
+    def group_key(self) -> str:
+        """The visit this booking belongs to: its group, or itself."""
+        return self.group_id or self.id
+
+    @property
+    def sort_at(self) -> datetime:
+        """List order: the start, or local midnight of a date-only appointment, in UTC."""
+        if self.appointment.starts_at is not None:
+            return self.appointment.starts_at
+        midnight = datetime.combine(self.appointment.local_date, time(0), ZoneInfo(self.time_zone))
+        return midnight.astimezone(UTC)
 
     def snapshot(self) -> dict[str, Any]:
         """The business fields an audit event records before and after a write."""
@@ -123,6 +146,11 @@ class Booking:
                 self.booking_created_at.isoformat() if self.booking_created_at else None
             ),
             **self._online_snapshot(),
+            **(
+                {"participants": [dict(p) for p in self.participants]}
+                if self.participants and self.service_id is None
+                else {}
+            ),
         }
 
     def _online_snapshot(self) -> dict[str, Any]:

@@ -14,11 +14,13 @@ from booking_gateway.db.repositories import TenantScope
 from booking_gateway.db.unit_of_work import SqlUnitOfWork
 from booking_gateway.domain.catalog import Customer, Service, WorkshopResource
 from booking_gateway.domain.models import RequestMeta, Workshop
+from booking_gateway.domain.operations import Message
 from booking_gateway.domain.services.admin import AdminService
 from booking_gateway.domain.services.bookings import BookingReader
 from booking_gateway.domain.services.catalog import CatalogService
 from booking_gateway.domain.services.dealer_import import DealerImportService
 from booking_gateway.domain.services.online_booking import OnlineBookingService
+from booking_gateway.domain.services.operations import OperationsService
 
 FALLBACK_LANGUAGE = "en"
 
@@ -72,6 +74,14 @@ class Context:
     @cached_property
     def online(self) -> OnlineBookingService:
         return OnlineBookingService(self.uow, self.principal, self.meta)
+
+    @cached_property
+    def operations(self) -> OperationsService:
+        return OperationsService(self.uow, self.principal, self.meta, self.online)
+
+    @cached_property
+    def message_loader(self) -> DataLoader[str, list[Message]]:
+        return DataLoader(load_fn=self.operations.messages)
 
     @cached_property
     def workshop_loader(self) -> DataLoader[str, Workshop | None]:

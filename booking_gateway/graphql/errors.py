@@ -10,12 +10,24 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError, GraphQLSyntaxError
 
-from booking_gateway.domain.errors import DomainError, ValidationFailed
+from booking_gateway.domain.errors import (
+    Conflict,
+    DomainError,
+    InvalidTransition,
+    NotFound,
+    ReservationExpired,
+    RevisionMismatch,
+    SlotTaken,
+    ValidationFailed,
+)
+from booking_gateway.domain.models import BookingStatus
 
 log = logging.getLogger("booking_gateway.errors")
 
@@ -119,3 +131,89 @@ class NotFoundError(Error):
 @strawberry.type(description="The request conflicts with the current state.")
 class ConflictError(Error):
     pass
+
+
+@strawberry.enum(description="The rule that blocked a timeslot.")
+class SlotUnavailableReason(StrEnum):
+    CLOSED = "CLOSED"
+    CAPACITY = "CAPACITY"
+    RESOURCE_BUSY = "RESOURCE_BUSY"
+    TOO_SOON = "TOO_SOON"
+    TOO_FAR_AHEAD = "TOO_FAR_AHEAD"
+    HELD = "HELD"
+
+
+@strawberry.type(description="The timeslot cannot be booked; `reason` names the rule.")
+class SlotUnavailableError(Error):
+    reason: SlotUnavailableReason = strawberry.field(description="What blocked it.")
+    service_id: strawberry.ID | None = strawberry.field(description="Which service, if known.")
+
+
+@strawberry.type(description="The hold ran out before confirmation; reserve again.")
+class ReservationExpiredError(Error):
+    expired_at: datetime = strawberry.field(description="When the hold ended (UTC).")
+
+
+@strawberry.type(description="The booking is not in a state that allows this change.")
+class InvalidTransitionError(Error):
+    booking_id: strawberry.ID = strawberry.field(description="The booking that refused.")
+    current: BookingStatus = strawberry.field(description="Its status now.")
+    allowed: list[BookingStatus] = strawberry.field(description="Statuses it may move to.")
+
+
+@strawberry.type(description="The booking changed since you read it (optimistic concurrency).")
+class RevisionMismatchError(Error):
+    booking_id: strawberry.ID = strawberry.field(description="The booking.")
+    expected: int = strawberry.field(description="The revision you sent.")
+    actual: int = strawberry.field(description="Its revision now: reload and retry.")
+
+
+ErrorMember = (
+    SlotUnavailableError
+    | ReservationExpiredError
+    | InvalidTransitionError
+    | RevisionMismatchError
+    | ValidationError
+    | NotFoundError
+    | ConflictError
+)
+
+
+def error_member(exc: DomainError) -> ErrorMember:
+    """A refused mutation's domain error as its result-union member."""
+    if isinstance(exc, SlotTaken):
+        return SlotUnavailableError(
+            message=exc.message,
+            code=exc.code,
+            reason=SlotUnavailableReason(exc.reason),
+            service_id=strawberry.ID(exc.service_id) if exc.service_id else None,
+        )
+    if isinstance(exc, ReservationExpired):
+        return ReservationExpiredError(
+            message=exc.message,
+            code=exc.code,
+            expired_at=datetime.fromisoformat(exc.details["expiredAt"]),
+        )
+    if isinstance(exc, InvalidTransition):
+        return InvalidTransitionError(
+            message=exc.message,
+            code=exc.code,
+            booking_id=strawberry.ID(exc.booking_id),
+            current=BookingStatus(exc.current),
+            allowed=[BookingStatus(s) for s in exc.allowed],
+        )
+    if isinstance(exc, RevisionMismatch):
+        return RevisionMismatchError(
+            message=exc.message,
+            code=exc.code,
+            booking_id=strawberry.ID(exc.booking_id),
+            expected=exc.expected,
+            actual=exc.actual,
+        )
+    if isinstance(exc, ValidationFailed):
+        return ValidationError.from_domain(exc)
+    if isinstance(exc, NotFound):
+        return NotFoundError(message=exc.message, code=exc.code)
+    if isinstance(exc, Conflict):
+        return ConflictError(message=exc.message, code=exc.code)
+    raise exc

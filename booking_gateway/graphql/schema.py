@@ -22,16 +22,19 @@ from booking_gateway.graphql.bookings.queries import BookingQueries
 from booking_gateway.graphql.catalog.resolvers import CatalogMutations, CatalogQueries
 from booking_gateway.graphql.errors import ValidationError
 from booking_gateway.graphql.online.resolvers import OnlineMutations, OnlineQueries
+from booking_gateway.graphql.operations.resolvers import OperationsMutations, OperationsQueries
 from booking_gateway.settings import Settings
 
 
 @strawberry.type(description="Read the tenant's data. Every field needs a bearer token.")
-class Query(BookingQueries, CatalogQueries, OnlineQueries, AdminQueries):
+class Query(BookingQueries, OperationsQueries, CatalogQueries, OnlineQueries, AdminQueries):
     pass
 
 
 @strawberry.type(description="Change the tenant's data. Every field needs a bearer token.")
-class Mutation(ImportMutations, OnlineMutations, CatalogMutations, AdminMutations):
+class Mutation(
+    ImportMutations, OperationsMutations, OnlineMutations, CatalogMutations, AdminMutations
+):
     pass
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -8,10 +9,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from booking_gateway.db.engine import Db
 from booking_gateway.db.repositories import TenantScope
-from booking_gateway.db.tables import bookings, workshops
+from booking_gateway.db.tables import allocations, bookings, workshops
 from booking_gateway.domain.errors import Conflict
 from booking_gateway.domain.ids import BookingId, TenantId, WorkshopId
 from booking_gateway.domain.models import Appointment, Booking, BookingStatus, Precision
+from booking_gateway.domain.operations import BookingFilter
+
+group_key: sa.ColumnElement[str] = sa.func.coalesce(bookings.c.group_id, bookings.c.id)
 
 ACTIVE_STATUSES = (
     BookingStatus.RESERVED,
@@ -55,6 +59,7 @@ def _to_booking(row: Mapping[str, Any]) -> Booking:
         reservation_id=row["reservation_id"],
         resource_ids=tuple(row["resource_ids"] or ()),
         details=row["details"] or {},
+        participants=tuple(row["participants"] or ()),
     )
 
 
@@ -85,6 +90,8 @@ def _values(booking: Booking) -> dict[str, Any]:
         "reservation_id": booking.reservation_id,
         "resource_ids": list(booking.resource_ids) or None,
         "details": dict(booking.details) or None,
+        "participants": [dict(p) for p in booking.participants] or None,
+        "sort_at": booking.sort_at,
     }
 
 
@@ -190,5 +197,71 @@ class BookingRepository:
             self._select()
             .where(bookings.c.group_id == group_id)
             .order_by(bookings.c.appointment_at, bookings.c.id)
+        )
+        return [_to_booking(r) for r in rows]
+
+    # -- workshop operations -------------------------------------------------------------
+
+    def _filtered(self, f: BookingFilter) -> sa.Select[Any]:
+        stmt = self._select().where(
+            bookings.c.appointment_date >= f.date_from, bookings.c.appointment_date <= f.date_to
+        )
+        if f.workshop_ids:
+            stmt = stmt.where(bookings.c.workshop_id.in_(list(f.workshop_ids)))
+        if f.statuses:
+            stmt = stmt.where(bookings.c.status.in_([s.value for s in f.statuses]))
+        if f.vin:
+            stmt = stmt.where(bookings.c.vin == f.vin)
+        if f.group_id:
+            stmt = stmt.where(group_key == f.group_id)
+        if f.resource_ids is not None:
+            stmt = stmt.where(
+                bookings.c.id.in_(
+                    sa.select(allocations.c.booking_id).where(
+                        allocations.c.tenant_id == self._scope.tenant,
+                        allocations.c.resource_id.in_(list(f.resource_ids)),
+                    )
+                )
+            )
+        return stmt
+
+    async def group_page(self, f: BookingFilter, offset: int, limit: int) -> tuple[int, list[str]]:
+        """Group keys of the bookings matching ``f``, by their first start, and the total."""
+        keyed = (
+            self._filtered(f)
+            .with_only_columns(group_key.label("key"), sa.func.min(bookings.c.sort_at).label("at"))
+            .group_by(group_key)
+        )
+        total = await self._db.fetch_val(sa.select(sa.func.count()).select_from(keyed.subquery()))
+        rows = await self._db.fetch_all(
+            keyed.order_by(sa.text("at"), sa.text("key")).offset(offset).limit(limit)
+        )
+        return int(total or 0), [r["key"] for r in rows]
+
+    async def in_groups(self, keys: list[str], *, for_update: bool = False) -> list[Booking]:
+        if not keys:
+            return []
+        rows = await self._db.fetch_all(
+            self._select(for_update=for_update)
+            .where(group_key.in_(keys))
+            .order_by(bookings.c.sort_at, bookings.c.id)
+        )
+        return [_to_booking(r) for r in rows]
+
+    async def slice(
+        self, f: BookingFilter, after: tuple[datetime, str] | None, limit: int
+    ) -> list[Booking]:
+        """Keyset page in (sort_at, id) order, strictly after ``after``."""
+        stmt = self._filtered(f)
+        if after is not None:
+            at, booking_id = after
+            stmt = stmt.where(
+                sa.or_(
+                    bookings.c.sort_at > at,
+                    sa.and_(bookings.c.sort_at == at, bookings.c.id > booking_id),
+                )
+            )
+        rows = await self._db.fetch_all(
+            stmt.order_by(bookings.c.sort_at, bookings.c.id).limit(limit)
         )
         return [_to_booking(r) for r in rows]

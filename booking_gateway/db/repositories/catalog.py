@@ -146,6 +146,7 @@ def _to_resource(row: Mapping[str, Any]) -> WorkshopResource:
         workshop_id=WorkshopId(row["workshop_id"]),
         type=row["type"],
         name=row["name"],
+        subject=row["subject"],
     )
 
 
@@ -171,6 +172,15 @@ class ResourceRepository:
         rows = await self._db.fetch_all(self._select().where(resources.c.id.in_(ids)))
         return [_to_resource(r) for r in rows]
 
+    async def ids_of_subject(self, subject: str) -> list[str]:
+        """Resources that are this person (a staff token's ``sub``)."""
+        rows = await self._db.fetch_all(
+            sa.select(resources.c.id).where(
+                resources.c.tenant_id == self._scope.tenant, resources.c.subject == subject
+            )
+        )
+        return [r["id"] for r in rows]
+
     async def add(self, resource: WorkshopResource) -> None:
         await self._db.execute(
             resources.insert().values(
@@ -179,5 +189,6 @@ class ResourceRepository:
                 workshop_id=resource.workshop_id,
                 type=resource.type,
                 name=resource.name,
+                subject=resource.subject,
             )
         )

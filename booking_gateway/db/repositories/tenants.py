@@ -29,6 +29,7 @@ class TenantRepository:
                 raw.get("allowedBookingSources", sorted(DEFAULT_BOOKING_SOURCES))
             ),
             one_active_booking_per_vehicle=bool(raw.get("oneActiveBookingPerVehicle", False)),
+            customer_changes_need_approval=raw.get("customerChangesNeedApproval", True),
             reservation_hold_minutes=raw.get("reservationHoldMinutes", 15),
             minimum_notice_minutes=raw.get("minimumNoticeMinutes", 60),
             booking_horizon_days=raw.get("bookingHorizonDays", 180),
@@ -38,6 +39,7 @@ class TenantRepository:
         values = {
             "allowedBookingSources": sorted(settings.allowed_booking_sources),
             "oneActiveBookingPerVehicle": settings.one_active_booking_per_vehicle,
+            "customerChangesNeedApproval": settings.customer_changes_need_approval,
             "reservationHoldMinutes": settings.reservation_hold_minutes,
             "minimumNoticeMinutes": settings.minimum_notice_minutes,
             "bookingHorizonDays": settings.booking_horizon_days,

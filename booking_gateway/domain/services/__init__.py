@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
+from booking_gateway.auth import Principal
 from booking_gateway.db.unit_of_work import Repositories
+from booking_gateway.domain.ids import AuditEventId
+from booking_gateway.domain.models import AuditAction, AuditEvent, Booking, RequestMeta
 
 
 class UnitOfWork(Protocol):
@@ -18,3 +21,31 @@ class UnitOfWork(Protocol):
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+async def record(
+    repos: Repositories,
+    principal: Principal,
+    meta: RequestMeta,
+    action: AuditAction,
+    booking: Booking,
+    *,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    now: datetime,
+) -> None:
+    """Append the audit event of one write to a booking (in the caller's transaction)."""
+    await repos.audit.append(
+        AuditEvent(
+            id=AuditEventId(0),  # assigned by the database
+            tenant_id=principal.tenant,
+            booking_id=booking.id,
+            action=action,
+            occurred_at=now,
+            actor_subject=principal.subject,
+            user_agent=meta.user_agent,
+            request_id=meta.request_id,
+            before=before,
+            after=after,
+        )
+    )

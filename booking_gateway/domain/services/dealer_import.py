@@ -27,14 +27,13 @@ from booking_gateway.domain.ids import new_booking_id
 from booking_gateway.domain.models import (
     Appointment,
     AuditAction,
-    AuditEvent,
     Booking,
     BookingStatus,
     Precision,
     RequestMeta,
     Workshop,
 )
-from booking_gateway.domain.services import UnitOfWork, utc_now
+from booking_gateway.domain.services import UnitOfWork, record, utc_now
 from booking_gateway.domain.validation import LIMITS, Problems
 
 
@@ -316,19 +315,15 @@ class DealerImportService:
         after: Booking,
         now: datetime,
     ) -> None:
-        await repos.audit.append(
-            AuditEvent(
-                id=0,  # type: ignore[arg-type]  # assigned by the database
-                tenant_id=self._principal.tenant,
-                booking_id=booking.id,
-                action=action,
-                occurred_at=now,
-                actor_subject=self._principal.subject,
-                user_agent=self._meta.user_agent,
-                request_id=self._meta.request_id,
-                before=before.snapshot() if before else None,
-                after=after.snapshot(),
-            )
+        await record(
+            repos,
+            self._principal,
+            self._meta,
+            action,
+            booking,
+            before=before.snapshot() if before else None,
+            after=after.snapshot(),
+            now=now,
         )
 
 

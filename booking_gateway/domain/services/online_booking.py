@@ -45,7 +45,6 @@ from booking_gateway.domain.ids import BookingId, new_booking_id
 from booking_gateway.domain.models import (
     Appointment,
     AuditAction,
-    AuditEvent,
     Booking,
     BookingStatus,
     Precision,
@@ -61,7 +60,7 @@ from booking_gateway.domain.scheduling import (
     check_slot,
     compute_timeslots,
 )
-from booking_gateway.domain.services import UnitOfWork, utc_now
+from booking_gateway.domain.services import UnitOfWork, record, utc_now
 from booking_gateway.domain.validation import Problems
 
 MAX_RANGE_DAYS = 31
@@ -275,6 +274,46 @@ class OnlineBookingService:
                 customer_required=not self._staff,
             )
 
+    async def move_line(
+        self, repos: Repositories, booking: Booking, start: datetime, now: datetime
+    ) -> Booking:
+        """Re-place one booked service line at ``start`` (same service, spots and length),
+        inside the caller's transaction; the booking keeps its id."""
+        if booking.service_id is None or booking.workshop_id is None:
+            raise AssertionError("only online bookings hold allocations")
+        old_start = booking.appointment.starts_at
+        length = (booking.ends_at - old_start) if booking.ends_at and old_start else None
+        [service] = await self._services(repos, [booking.service_id])
+        visit = Visit(
+            workshop_id=booking.workshop_id,
+            service_ids=[service.id],
+            start=start,
+            end=start + length if length and not service.fixed_duration else None,
+            spots=booking.spots or 1,
+        )
+        await repos.allocations.release_bookings([booking.id])
+        plan = await self._plan(repos, visit, now)
+        [line] = _lines(await self._place(repos, plan, visit, now))
+        await repos.allocations.allocate(
+            workshop_id=booking.workshop_id,
+            visit_id=booking.group_key,
+            line_id=f"{booking.id}:{booking.revision + 1}",
+            line=line,
+            spots=visit.spots,
+            capacity=service.capacity,
+            expires_at=None,
+            booking_id=booking.id,
+        )
+        zone = ZoneInfo(booking.time_zone)
+        return replace(
+            booking,
+            appointment=Appointment(
+                Precision.DATETIME, line.start.astimezone(zone).date(), line.start
+            ),
+            ends_at=line.end,
+            resource_ids=tuple(line.resource_ids),
+        )
+
     # -- shared steps ------------------------------------------------------------------
 
     async def _plan(self, repos: Repositories, visit: Visit, now: datetime) -> _Plan:
@@ -421,18 +460,15 @@ class OnlineBookingService:
                 details=_details(extras, custom_fields, answers, contact),
             )
             await repos.bookings.add(booking)
-            await repos.audit.append(
-                AuditEvent(
-                    id=0,  # type: ignore[arg-type]  # assigned by the database
-                    tenant_id=self._principal.tenant,
-                    booking_id=booking.id,
-                    action=AuditAction.ADDED,
-                    occurred_at=now,
-                    actor_subject=self._principal.subject,
-                    user_agent=self._meta.user_agent,
-                    request_id=self._meta.request_id,
-                    after=booking.snapshot(),
-                )
+            await record(
+                repos,
+                self._principal,
+                self._meta,
+                AuditAction.ADDED,
+                booking,
+                before=None,
+                after=booking.snapshot(),
+                now=now,
             )
             booked.append(booking)
         return booked

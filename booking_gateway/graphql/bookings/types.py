@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from datetime import date as CalendarDate
 from typing import cast
 from zoneinfo import ZoneInfo
 
@@ -8,17 +9,12 @@ import strawberry
 from strawberry.scalars import JSON
 
 from booking_gateway.domain import models
+from booking_gateway.domain.operations import Message
+from booking_gateway.domain.status import allowed
 from booking_gateway.graphql.catalog.types import Resource, Service, Workshop
 from booking_gateway.graphql.context import Context
 
 # Registered for their side effect: the domain enums themselves become GraphQL enums.
-strawberry.enum(models.BookingStatus, description="Canonical booking status.")
-strawberry.enum(
-    models.Precision,
-    name="AppointmentPrecision",
-    description="DATE when the client sent a bare date (no time was invented), else DATETIME.",
-)
-strawberry.enum(models.AuditAction, description="What a write did to a booking.")
 
 
 @strawberry.type(description="When the vehicle is due, in UTC and in the workshop's local time.")
@@ -37,16 +33,30 @@ class Appointment:
     time_zone: str = strawberry.field(
         description="IANA zone of the local values (the workshop's, UTC when unlinked)."
     )
+    local_time: str | None = strawberry.field(description="Local start time, HH:MM.")
+    ends_at: datetime | None = strawberry.field(description="End instant (UTC), when known.")
+    local_ends_at: str | None = strawberry.field(description="End, local with offset.")
+    local_end_date: CalendarDate | None = strawberry.field(description="Local end date.")
+    local_end_time: str | None = strawberry.field(description="Local end time, HH:MM.")
 
     @classmethod
-    def from_domain(cls, a: models.Appointment, time_zone: str) -> Appointment:
-        local = a.starts_at.astimezone(ZoneInfo(time_zone)).isoformat() if a.starts_at else None
+    def from_domain(
+        cls, a: models.Appointment, time_zone: str, ends_at: datetime | None = None
+    ) -> Appointment:
+        zone = ZoneInfo(time_zone)
+        start = a.starts_at.astimezone(zone) if a.starts_at else None
+        end = ends_at.astimezone(zone) if ends_at else None
         return cls(
             precision=a.precision,
             date=a.local_date,
             starts_at=a.starts_at,
-            local_starts_at=local,
+            local_starts_at=start.isoformat() if start else None,
             time_zone=time_zone,
+            local_time=start.strftime("%H:%M") if start else None,
+            ends_at=ends_at,
+            local_ends_at=end.isoformat() if end else None,
+            local_end_date=end.date() if end else None,
+            local_end_time=end.strftime("%H:%M") if end else None,
         )
 
 
@@ -140,6 +150,50 @@ class Notifications:
     send_sms_reminder: bool = strawberry.field(description="SMS reminder.")
 
 
+@strawberry.type(description="A person on a booking (by id, by name, or both).")
+class Participant:
+    person_id: str | None = strawberry.field(description="Person id in the source system.")
+    name: str | None = strawberry.field(description="Free-text name.")
+    role: str | None = strawberry.field(description="e.g. technician, advisor, driver.")
+
+
+@strawberry.type(description="A file attached to a message.")
+class MessageAttachment:
+    filename: str = strawberry.field(description="File name.")
+    content_type: str = strawberry.field(description="MIME type.")
+    size: int = strawberry.field(description="Bytes.")
+    data_base64: str = strawberry.field(description="The content, base64.")
+
+
+@strawberry.type(description="A message in a booking's thread.")
+class BookingMessage:
+    id: strawberry.ID = strawberry.field(description="Message id.")
+    author: str = strawberry.field(description="The author's token `sub`.")
+    internal: bool = strawberry.field(description="True: staff only; false: to the customer.")
+    body: str = strawberry.field(description="The text.")
+    created_at: datetime = strawberry.field(description="When (UTC).")
+    attachments: list[MessageAttachment] = strawberry.field(description="Attached files.")
+
+    @classmethod
+    def from_domain(cls, m: Message) -> BookingMessage:
+        return cls(
+            id=strawberry.ID(m.id),
+            author=m.author_subject,
+            internal=m.internal,
+            body=m.body,
+            created_at=m.created_at,
+            attachments=[
+                MessageAttachment(
+                    filename=a.filename,
+                    content_type=a.content_type,
+                    size=a.size,
+                    data_base64=a.data,
+                )
+                for a in m.attachments
+            ],
+        )
+
+
 @strawberry.type(description="A service booking.")
 class Booking:
     id: strawberry.ID = strawberry.field(description="Gateway booking id.")
@@ -174,6 +228,10 @@ class Booking:
     internal_comment: str | None = strawberry.field(description="Never shown to customers.")
     comment_to_customer: str | None = strawberry.field(description="Sent to the customer.")
     notifications: Notifications | None = strawberry.field(description="Online bookings.")
+    participants: list[Participant] = strawberry.field(description="People on the booking.")
+    allowed_transitions: list[models.BookingStatus] = strawberry.field(
+        description="Statuses this booking may move to now (transitionBookings)."
+    )
     workshop_id: strawberry.Private[str | None]
     service_id: strawberry.Private[str | None]
     customer_id: strawberry.Private[str | None]
@@ -216,6 +274,14 @@ class Booking:
         found = await info.context.workshop_loader.load(self.workshop_id)
         return Workshop.from_domain(found) if found else None
 
+    @strawberry.field(
+        description="The message thread, oldest first (customer-side tokens "
+        "see messages to the customer only)."
+    )
+    async def messages(self, info: strawberry.Info[Context, None]) -> list[BookingMessage]:
+        found = await info.context.message_loader.load(self.id)
+        return [BookingMessage.from_domain(m) for m in found]
+
     @strawberry.field(description="Every write to this booking, oldest first.")
     async def history(self, info: strawberry.Info[Context, None]) -> list[AuditEvent]:
         events = await info.context.bookings.history(self.id)
@@ -231,7 +297,7 @@ class Booking:
             id=strawberry.ID(b.id),
             status=b.status,
             external_key=key,
-            appointment=Appointment.from_domain(b.appointment, b.time_zone),
+            appointment=Appointment.from_domain(b.appointment, b.time_zone, b.ends_at),
             vin=b.vin,
             dealer_number=b.dealer_number,
             fleet_id=b.fleet_id,
@@ -263,6 +329,11 @@ class Booking:
             internal_comment=d.get("internalComment"),
             comment_to_customer=d.get("commentToCustomer"),
             notifications=_notifications(d.get("notifications")),
+            participants=[
+                Participant(person_id=p.get("personId"), name=p.get("name"), role=p.get("role"))
+                for p in b.participants
+            ],
+            allowed_transitions=allowed(b.status),
             workshop_id=b.workshop_id,
             service_id=b.service_id,
             customer_id=b.customer_id,

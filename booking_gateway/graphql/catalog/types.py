@@ -8,8 +8,6 @@ from booking_gateway.domain import catalog, models
 from booking_gateway.domain.catalog import pick_text
 from booking_gateway.graphql.context import Context
 
-strawberry.enum(catalog.CustomFieldType, description="How a custom field is entered.")
-
 
 @strawberry.type(description="A text in one language.")
 class LocalizedText:

@@ -7,8 +7,6 @@ import strawberry
 from booking_gateway.domain.booking_details import BookingDetails, CustomerInput
 from booking_gateway.domain.scheduling import Placement
 
-strawberry.enum(Placement, description="How the services of one visit are placed.")
-
 
 @strawberry.input(
     description="The customer, as given at booking. An existing profile with the "

@@ -7,7 +7,6 @@ import strawberry
 
 from booking_gateway.domain.errors import (
     Conflict,
-    DomainError,
     FieldProblem,
     NotFound,
     ReservationExpired,
@@ -18,20 +17,21 @@ from booking_gateway.domain.scheduling import Placement
 from booking_gateway.domain.services.online_booking import Visit
 from booking_gateway.graphql.bookings.types import Booking
 from booking_gateway.graphql.context import Context
-from booking_gateway.graphql.errors import ConflictError, NotFoundError, ValidationError
+from booking_gateway.graphql.errors import (
+    ConflictError,
+    NotFoundError,
+    ReservationExpiredError,
+    SlotUnavailableError,
+    ValidationError,
+    error_member,
+)
 from booking_gateway.graphql.online.inputs import (
     ConfirmReservationInput,
     CreateBookingInput,
     ReleaseReservationInput,
     ReserveTimeslotInput,
 )
-from booking_gateway.graphql.online.types import (
-    Reservation,
-    ReservationExpiredError,
-    SlotUnavailableError,
-    SlotUnavailableReason,
-    Timeslots,
-)
+from booking_gateway.graphql.online.types import Reservation, Timeslots
 
 
 @strawberry.type(description="The timeslot is held.")
@@ -66,34 +66,6 @@ CreateBookingResult = Annotated[
     BookingSuccess | SlotUnavailableError | ValidationError | NotFoundError,
     strawberry.union("CreateBookingResult", description="The bookings, or why not."),
 ]
-
-ErrorMember = (
-    SlotUnavailableError | ReservationExpiredError | ValidationError | NotFoundError | ConflictError
-)
-
-
-def error_member(exc: DomainError) -> ErrorMember:
-    """A refused mutation's domain error as its result-union member."""
-    if isinstance(exc, SlotTaken):
-        return SlotUnavailableError(
-            message=exc.message,
-            code=exc.code,
-            reason=SlotUnavailableReason(exc.reason),
-            service_id=strawberry.ID(exc.service_id) if exc.service_id else None,
-        )
-    if isinstance(exc, ReservationExpired):
-        return ReservationExpiredError(
-            message=exc.message,
-            code=exc.code,
-            expired_at=datetime.fromisoformat(exc.details["expiredAt"]),
-        )
-    if isinstance(exc, ValidationFailed):
-        return ValidationError.from_domain(exc)
-    if isinstance(exc, NotFound):
-        return NotFoundError(message=exc.message, code=exc.code)
-    if isinstance(exc, Conflict):
-        return ConflictError(message=exc.message, code=exc.code)
-    raise exc
 
 
 def _aware(name: str, value: datetime | None) -> datetime | None:

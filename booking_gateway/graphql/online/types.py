@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 import strawberry
@@ -10,19 +9,6 @@ from booking_gateway.domain import catalog
 from booking_gateway.domain.scheduling import Timeslot
 from booking_gateway.graphql.catalog.types import Resource, Service
 from booking_gateway.graphql.context import Context
-from booking_gateway.graphql.errors import Error
-
-strawberry.enum(catalog.ReservationStatus, description="State of a reservation (hold).")
-
-
-@strawberry.enum(description="The rule that blocked a timeslot.")
-class SlotUnavailableReason(StrEnum):
-    CLOSED = "CLOSED"
-    CAPACITY = "CAPACITY"
-    RESOURCE_BUSY = "RESOURCE_BUSY"
-    TOO_SOON = "TOO_SOON"
-    TOO_FAR_AHEAD = "TOO_FAR_AHEAD"
-    HELD = "HELD"
 
 
 @strawberry.type(
@@ -126,14 +112,3 @@ class Reservation:
             notes=r.notes,
             group_id=strawberry.ID(r.group_id) if r.group_id else None,
         )
-
-
-@strawberry.type(description="The timeslot cannot be booked; `reason` names the rule.")
-class SlotUnavailableError(Error):
-    reason: SlotUnavailableReason = strawberry.field(description="What blocked it.")
-    service_id: strawberry.ID | None = strawberry.field(description="Which service, if known.")
-
-
-@strawberry.type(description="The hold ran out before confirmation; reserve again.")
-class ReservationExpiredError(Error):
-    expired_at: datetime = strawberry.field(description="When the hold ended (UTC).")
