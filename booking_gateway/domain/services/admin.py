@@ -24,6 +24,7 @@ class SettingsChange:
     reservation_hold_minutes: int | None = None
     minimum_notice_minutes: int | None = None
     booking_horizon_days: int | None = None
+    customer_changes_need_approval: bool | None = None
 
 
 POLICY_RANGES = {
@@ -85,7 +86,11 @@ class AdminService:
                 current,
                 **{
                     attribute: getattr(change, attribute)
-                    for attribute in (*POLICY_RANGES, "one_active_booking_per_vehicle")
+                    for attribute in (
+                        *POLICY_RANGES,
+                        "one_active_booking_per_vehicle",
+                        "customer_changes_need_approval",
+                    )
                     if getattr(change, attribute) is not None
                 },
             )

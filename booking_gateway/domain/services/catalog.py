@@ -306,11 +306,14 @@ class CatalogService:
             await repos.service_groups.add(group)
             return group
 
-    async def create_resource(self, workshop_id: str, kind: str, name: str) -> WorkshopResource:
+    async def create_resource(
+        self, workshop_id: str, kind: str, name: str, subject: str | None = None
+    ) -> WorkshopResource:
         self._principal.require(Scope.ADMIN)
         p = Problems()
         clean_kind = p.text("type", kind, max_length=64, required=True)
         clean_name = p.text("name", name, max_length=255, required=True)
+        clean_subject = p.text("subject", subject, max_length=255)
         p.raise_if_any()
         async with self._uow.begin() as repos:
             if await repos.workshops.get(workshop_id) is None:
@@ -320,6 +323,7 @@ class CatalogService:
                 workshop_id=WorkshopId(workshop_id),
                 type=clean_kind or "",
                 name=clean_name or "",
+                subject=clean_subject,
             )
             await repos.resources.add(resource)
             return resource

@@ -25,6 +25,10 @@ class TenantSettings:
     one_active_booking_per_vehicle: bool = strawberry.field(
         description="When true, a vehicle may have only one active booking."
     )
+    customer_changes_need_approval: bool = strawberry.field(
+        description="Reschedule/cancel/notes from customer-side tokens become change requests "
+        "for staff (default true)."
+    )
     reservation_hold_minutes: int = strawberry.field(
         description="How long reserveTimeslot holds a slot (default 15)."
     )
@@ -40,6 +44,7 @@ class TenantSettings:
         return cls(
             allowed_booking_sources=sorted(s.allowed_booking_sources),
             one_active_booking_per_vehicle=s.one_active_booking_per_vehicle,
+            customer_changes_need_approval=s.customer_changes_need_approval,
             reservation_hold_minutes=s.reservation_hold_minutes,
             minimum_notice_minutes=s.minimum_notice_minutes,
             booking_horizon_days=s.booking_horizon_days,
@@ -53,6 +58,9 @@ class UpdateTenantSettingsInput:
     )
     one_active_booking_per_vehicle: bool | None = strawberry.field(
         default=None, description="One active booking per vehicle."
+    )
+    customer_changes_need_approval: bool | None = strawberry.field(
+        default=None, description="Customer-side changes need staff approval."
     )
     reservation_hold_minutes: int | None = strawberry.field(
         default=None, description="Hold time of reservations, 1-120 minutes."

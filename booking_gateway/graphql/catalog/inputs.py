@@ -242,3 +242,6 @@ class CreateResourceInput:
     workshop_id: strawberry.ID = strawberry.field(description="Its workshop.")
     type: str = strawberry.field(description="e.g. lift, technician, loan-car.")
     name: str = strawberry.field(description="Display name.")
+    subject: str | None = strawberry.field(
+        default=None, description="Token `sub` of the person who is this resource (filter: mine)."
+    )

@@ -199,7 +199,7 @@ class CatalogMutations:
     ) -> CreateResourceResult:
         try:
             resource = await info.context.catalog.create_resource(
-                input.workshop_id, input.type, input.name
+                input.workshop_id, input.type, input.name, input.subject
             )
         except ValidationFailed as exc:
             return ValidationError.from_domain(exc)
