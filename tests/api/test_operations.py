@@ -24,13 +24,9 @@ from tests.conftest import Api
 
 LINE = "id status revision groupId allowedTransitions vin appointment { startsAt date localTime }"
 GROUPS = (
-    """
-query($filter: BookingFilterInput, $page: Int!, $size: Int!) {
-  bookingGroups(filter: $filter, page: $page, pageSize: $size) {
-    total page pageSize items { groupId bookings { %s } }
-  }
-}"""
-    % LINE
+    "query($filter: BookingFilterInput, $page: Int!, $size: Int!) {"
+    " bookingGroups(filter: $filter, page: $page, pageSize: $size) {"
+    " total page pageSize items { groupId bookings { " + LINE + " } } } }"
 )
 CONNECTION = """
 query($filter: BookingFilterInput, $first: Int!, $after: String) {
@@ -110,7 +106,9 @@ DECIDE = """
 mutation($id: ID!, $approve: Boolean!) {
   decideChangeRequest(id: $id, approve: $approve, note: "ok") {
     __typename
-    ... on ChangeRequestDecided { changeRequest { status decidedBy } booking { id appointment { startsAt } } }
+    ... on ChangeRequestDecided {
+      changeRequest { status decidedBy } booking { id appointment { startsAt } }
+    }
     ... on SlotUnavailableError { reason }
   }
 }"""
