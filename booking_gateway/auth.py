@@ -40,6 +40,11 @@ class Principal:
     scopes: frozenset[str]
     workshop: WorkshopId | None = None
 
+    @property
+    def is_staff(self) -> bool:
+        """Workshop staff (``staff`` or ``admin``), as opposed to a customer-side token."""
+        return bool({Scope.STAFF, Scope.ADMIN} & self.scopes)
+
     def require(self, scope: Scope) -> None:
         # "admin" implies every other scope of its tenant.
         if scope not in self.scopes and Scope.ADMIN not in self.scopes:

@@ -200,12 +200,8 @@ class CatalogService:
         self._principal = principal
         self._clock = clock
 
-    @property
-    def _staff(self) -> bool:
-        return bool({Scope.STAFF, Scope.ADMIN} & self._principal.scopes)
-
     def _visible(self, service: Service) -> bool:
-        return service.online_bookable or self._staff
+        return service.online_bookable or self._principal.is_staff
 
     async def services(self, workshop_id: str | None = None) -> list[Service]:
         self._principal.require(Scope.BOOKINGS_READ)

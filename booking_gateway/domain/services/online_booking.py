@@ -109,10 +109,6 @@ class OnlineBookingService:
         self._meta = meta
         self._clock = clock
 
-    @property
-    def _staff(self) -> bool:
-        return bool({Scope.STAFF, Scope.ADMIN} & self._principal.scopes)
-
     async def timeslots(self, visit: Visit, date_from: date, date_to: date) -> TimeslotList:
         self._principal.require(Scope.BOOKINGS_READ)
         p = Problems()
@@ -271,7 +267,7 @@ class OnlineBookingService:
                 group_id,
                 now,
                 booking_ids=ids,
-                customer_required=not self._staff,
+                customer_required=not self._principal.is_staff,
             )
 
     async def move_line(
@@ -332,7 +328,7 @@ class OnlineBookingService:
         for service in services:
             if workshop.id not in service.workshop_ids:
                 p.add("serviceIds", f"{service.id} is not offered at this workshop")
-            if not service.online_bookable and not self._staff:
+            if not service.online_bookable and not self._principal.is_staff:
                 p.add("serviceIds", f"{service.id} is bookable by staff only")
             if not service.fixed_duration and len(services) > 1:
                 p.add("serviceIds", f"{service.id} has no fixed duration: book it on its own")

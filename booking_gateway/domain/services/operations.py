@@ -130,12 +130,8 @@ class OperationsService:
         self._online = online
         self._clock = clock
 
-    @property
-    def _staff(self) -> bool:
-        return bool({Scope.STAFF, Scope.ADMIN} & self._principal.scopes)
-
     def _require_staff(self) -> None:
-        if not self._staff:
+        if not self._principal.is_staff:
             raise PermissionDenied(
                 "This needs the `staff` or `admin` scope", requiredScope=Scope.STAFF
             )
@@ -211,7 +207,7 @@ class OperationsService:
         found = await self._uow.read().messages.for_bookings(list(booking_ids))
         by_booking: dict[str, list[Message]] = {i: [] for i in booking_ids}
         for message in found:
-            if self._staff or not message.internal:
+            if self._principal.is_staff or not message.internal:
                 by_booking[message.booking_id].append(message)
         return [by_booking[i] for i in booking_ids]
 
@@ -312,7 +308,7 @@ class OperationsService:
         duration_minutes: int | None = None,
     ) -> Booking:
         details = dict(booking.details)
-        changed = replace(booking, status=to, updated_at=now, revision=booking.revision + 1)
+        changed = replace(booking, status=to)
         if to is BookingStatus.CANCELLED:
             details["cancellation"] = {
                 k: v for k, v in {"reason": reason, "messageToCustomer": message}.items() if v
@@ -337,22 +333,10 @@ class OperationsService:
                     summary=summary or booking.reason_text,
                 )
             )
-        changed = replace(changed, details=details)
-        await repos.bookings.update(changed, expected_revision=booking.revision)
         action = (
-            AuditAction.CANCELLED if to is BookingStatus.CANCELLED else (AuditAction.STATUS_CHANGED)
+            AuditAction.CANCELLED if to is BookingStatus.CANCELLED else AuditAction.STATUS_CHANGED
         )
-        await record(
-            repos,
-            self._principal,
-            self._meta,
-            action,
-            changed,
-            before=booking.snapshot(),
-            after=changed.snapshot(),
-            now=now,
-        )
-        return changed
+        return await self._save(repos, booking, replace(changed, details=details), action, now)
 
     # -- changes a customer may ask for ---------------------------------------------------
 
@@ -375,7 +359,7 @@ class OperationsService:
         """Staff cancel a booking or a group; a customer-side token cancels one booking,
         possibly as a change request."""
         self._principal.require(Scope.BOOKINGS_WRITE)
-        if self._staff or target.group_id is not None:
+        if self._principal.is_staff or target.group_id is not None:
             return ChangeOutcome(
                 bookings=await self.transition(
                     TransitionInput(
@@ -406,7 +390,7 @@ class OperationsService:
         expected_revision: int | None,
     ) -> ChangeOutcome:
         self._principal.require(Scope.BOOKINGS_WRITE)
-        if internal_comment is not None and not self._staff:
+        if internal_comment is not None and not self._principal.is_staff:
             raise PermissionDenied("Only staff may write the internal comment")
         p = Problems()
         payload = {
@@ -427,7 +411,7 @@ class OperationsService:
         async with self._uow.begin() as repos:
             [booking] = await self._lock(repos, Target(booking_id=booking_id), expected_revision)
             settings = await repos.tenants.settings()
-            if not self._staff and settings.customer_changes_need_approval:
+            if not self._principal.is_staff and settings.customer_changes_need_approval:
                 request = ChangeRequest(
                     id=str(uuid.uuid4()),
                     booking_id=booking.id,
@@ -498,19 +482,30 @@ class OperationsService:
             action = AuditAction.RESCHEDULED
         if changed == booking:
             return booking
-        changed = replace(changed, updated_at=now, revision=booking.revision + 1)
-        await repos.bookings.update(changed, expected_revision=booking.revision)
+        return await self._save(repos, booking, changed, action, now)
+
+    async def _save(
+        self,
+        repos: Repositories,
+        before: Booking,
+        after: Booking,
+        action: AuditAction,
+        now: datetime,
+    ) -> Booking:
+        """Write a changed booking (next revision, guarded by the old one) and its event."""
+        saved = replace(after, updated_at=now, revision=before.revision + 1)
+        await repos.bookings.update(saved, expected_revision=before.revision)
         await record(
             repos,
             self._principal,
             self._meta,
             action,
-            changed,
-            before=booking.snapshot(),
-            after=changed.snapshot(),
+            saved,
+            before=before.snapshot(),
+            after=saved.snapshot(),
             now=now,
         )
-        return changed
+        return saved
 
     async def decide(
         self, request_id: str, approve: bool, note: str | None
@@ -577,21 +572,8 @@ class OperationsService:
         now = self._clock()
         async with self._uow.begin() as repos:
             [booking] = await self._lock(repos, Target(booking_id=booking_id), expected_revision)
-            changed = replace(
-                booking, participants=tuple(clean), updated_at=now, revision=booking.revision + 1
-            )
-            await repos.bookings.update(changed, expected_revision=booking.revision)
-            await record(
-                repos,
-                self._principal,
-                self._meta,
-                AuditAction.CHANGED,
-                changed,
-                before=booking.snapshot(),
-                after=changed.snapshot(),
-                now=now,
-            )
-            return changed
+            changed = replace(booking, participants=tuple(clean))
+            return await self._save(repos, booking, changed, AuditAction.CHANGED, now)
 
     async def post_message(
         self,
@@ -601,7 +583,7 @@ class OperationsService:
         attachments: Sequence[tuple[str, str, str]],
     ) -> Message:
         self._principal.require(Scope.BOOKINGS_WRITE)
-        if internal and not self._staff:
+        if internal and not self._principal.is_staff:
             raise PermissionDenied("Only staff may post internal messages")
         p = Problems()
         text = p.text("body", body, max_length=4000, required=True)

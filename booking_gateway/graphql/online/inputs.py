@@ -5,7 +5,9 @@ from datetime import date, datetime
 import strawberry
 
 from booking_gateway.domain.booking_details import BookingDetails, CustomerInput
+from booking_gateway.domain.errors import FieldProblem, ValidationFailed
 from booking_gateway.domain.scheduling import Placement
+from booking_gateway.domain.services.online_booking import Visit
 
 
 @strawberry.input(
@@ -164,3 +166,24 @@ class CreateBookingInput:
         default=False, description="Admins only: ignore opening hours (resources must be free)."
     )
     details: BookingDetailsInput = strawberry.field(description="Customer, answers, extras.")
+
+
+def _aware(name: str, value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise ValidationFailed([FieldProblem(name, "needs a UTC offset, e.g. 2026-12-01T08:00Z")])
+    return value
+
+
+def to_visit(
+    given: ReserveTimeslotInput | CreateBookingInput, *, outside_opening_hours: bool = False
+) -> Visit:
+    return Visit(
+        workshop_id=given.workshop_id,
+        service_ids=[str(s) for s in given.service_ids],
+        start=_aware("startsAt", given.starts_at),
+        end=_aware("endsAt", given.ends_at),
+        spots=given.spots,
+        requested_resource_id=given.requested_resource_id,
+        placement=given.placement,
+        outside_opening_hours=outside_opening_hours,
+    )

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated
 
 import strawberry
 
 from booking_gateway.domain.errors import (
     Conflict,
-    FieldProblem,
     NotFound,
     ReservationExpired,
     SlotTaken,
@@ -30,6 +29,7 @@ from booking_gateway.graphql.online.inputs import (
     CreateBookingInput,
     ReleaseReservationInput,
     ReserveTimeslotInput,
+    to_visit,
 )
 from booking_gateway.graphql.online.types import Reservation, Timeslots
 
@@ -66,12 +66,6 @@ CreateBookingResult = Annotated[
     BookingSuccess | SlotUnavailableError | ValidationError | NotFoundError,
     strawberry.union("CreateBookingResult", description="The bookings, or why not."),
 ]
-
-
-def _aware(name: str, value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        raise ValidationFailed([FieldProblem(name, "needs a UTC offset, e.g. 2026-12-01T08:00Z")])
-    return value
 
 
 def _booked(bookings: list[object]) -> BookingSuccess:
@@ -137,15 +131,7 @@ class OnlineMutations:
         input: Annotated[ReserveTimeslotInput, strawberry.argument(description="What, when.")],
     ) -> ReserveTimeslotResult:
         try:
-            visit = Visit(
-                workshop_id=input.workshop_id,
-                service_ids=[str(s) for s in input.service_ids],
-                start=_aware("startsAt", input.starts_at),
-                end=_aware("endsAt", input.ends_at),
-                spots=input.spots,
-                requested_resource_id=input.requested_resource_id,
-                placement=input.placement,
-            )
+            visit = to_visit(input)
             held = await info.context.online.reserve(visit, input.notes)
         except (SlotTaken, ValidationFailed, NotFound) as exc:
             return error_member(exc)  # type: ignore[return-value]
@@ -192,16 +178,7 @@ class OnlineMutations:
         input: Annotated[CreateBookingInput, strawberry.argument(description="The booking.")],
     ) -> CreateBookingResult:
         try:
-            visit = Visit(
-                workshop_id=input.workshop_id,
-                service_ids=[str(s) for s in input.service_ids],
-                start=_aware("startsAt", input.starts_at),
-                end=_aware("endsAt", input.ends_at),
-                spots=input.spots,
-                requested_resource_id=input.requested_resource_id,
-                placement=input.placement,
-                outside_opening_hours=input.allow_booking_outside_schedules,
-            )
+            visit = to_visit(input, outside_opening_hours=input.allow_booking_outside_schedules)
             bookings = await info.context.online.create_booking(visit, input.details.to_domain())
         except (SlotTaken, ValidationFailed, NotFound) as exc:
             return error_member(exc)  # type: ignore[return-value]
