@@ -16,6 +16,7 @@ from booking_gateway.db.repositories.catalog import (
     ServiceRepository,
 )
 from booking_gateway.db.repositories.customers import CustomerRepository
+from booking_gateway.db.repositories.feed import FeedRepository
 from booking_gateway.db.repositories.operations import (
     ChangeRequestRepository,
     MessageRepository,
@@ -42,6 +43,7 @@ class Repositories:
         self.messages = MessageRepository(db, scope)
         self.change_requests = ChangeRequestRepository(db, scope)
         self.service_history = ServiceHistoryRepository(db, scope)
+        self.feed = FeedRepository(db, scope)
 
 
 class SqlUnitOfWork:

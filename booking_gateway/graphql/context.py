@@ -19,6 +19,7 @@ from booking_gateway.domain.services.admin import AdminService
 from booking_gateway.domain.services.bookings import BookingReader
 from booking_gateway.domain.services.catalog import CatalogService
 from booking_gateway.domain.services.dealer_import import DealerImportService
+from booking_gateway.domain.services.feed import ChangeFeedService
 from booking_gateway.domain.services.online_booking import OnlineBookingService
 from booking_gateway.domain.services.operations import OperationsService
 
@@ -78,6 +79,10 @@ class Context:
     @cached_property
     def operations(self) -> OperationsService:
         return OperationsService(self.uow, self.principal, self.meta, self.online)
+
+    @cached_property
+    def feed(self) -> ChangeFeedService:
+        return ChangeFeedService(self.uow.read().feed, self.principal)
 
     @cached_property
     def message_loader(self) -> DataLoader[str, list[Message]]:

@@ -21,13 +21,16 @@ from booking_gateway.graphql.bookings.import_mutations import ImportMutations
 from booking_gateway.graphql.bookings.queries import BookingQueries
 from booking_gateway.graphql.catalog.resolvers import CatalogMutations, CatalogQueries
 from booking_gateway.graphql.errors import ValidationError
+from booking_gateway.graphql.feed.resolvers import FeedQueries
 from booking_gateway.graphql.online.resolvers import OnlineMutations, OnlineQueries
 from booking_gateway.graphql.operations.resolvers import OperationsMutations, OperationsQueries
 from booking_gateway.settings import Settings
 
 
 @strawberry.type(description="Read the tenant's data. Every field needs a bearer token.")
-class Query(BookingQueries, OperationsQueries, CatalogQueries, OnlineQueries, AdminQueries):
+class Query(
+    BookingQueries, OperationsQueries, FeedQueries, CatalogQueries, OnlineQueries, AdminQueries
+):
     pass
 
 

@@ -1,0 +1,155 @@
+"""The tenant's change feed: audit events in one order that a reader can resume from.
+
+Order and position
+    Events are ordered by ``(txid, id)``: ``txid`` is the id of the transaction that wrote the
+    event (PostgreSQL: the column default ``pg_current_xact_id()``, the top-level transaction's
+    64-bit id, which never wraps), ``id`` the event's serial. A reader passes the position of the
+    last event it processed and gets the events strictly after it.
+
+Why a reader never skips an event (PostgreSQL)
+    Ids and txids are handed out before commit, so events become visible out of ``(txid, id)``
+    order: transaction A writes (txid 100), B writes (txid 101) and commits, A commits later. A
+    reader that returned B's event and moved its cursor past it would never see A's. So a read
+    returns only events below the horizon ``pg_snapshot_xmin(pg_current_snapshot())``, taken in
+    the same statement, i.e. from the snapshot the rows are read with:
+
+    1. ``xmin`` is the oldest transaction id still running when the snapshot was taken. Every
+       transaction with a lower id has ended: committed before the snapshot (so its events are
+       visible to this very statement, all of them) or rolled back (its events never exist).
+    2. A transaction gets its id when it first writes (or locks a row), not at BEGIN, and ids
+       only grow: a transaction that has not written yet will get an id >= ``xmin``. So no event
+       can ever appear below a horizon a reader has seen.
+    3. Hence the events below the horizon are final; a page is a prefix of them in ``(txid, id)``
+       order, and the next page continues the same sequence (the horizon never moves down: the
+       oldest running id only grows, and even if it did, rule 1 would still hold). Each event
+       is returned exactly once, in order. All events of one transaction are adjacent.
+
+    This relies on every writer leaving ``txid`` to the column default. An insert that sets it
+    explicitly (a bulk copy with txid 0, say) can land below a cursor and be skipped.
+
+What it costs (PostgreSQL)
+    * Latency, never loss: an event is withheld until every transaction that got its id before
+      the event's transaction has ended. The horizon is cluster-wide: one long writing
+      transaction in any database of the server (an idle-in-transaction session, a prepared
+      transaction) holds back every tenant's feed until it ends. Read-only transactions have no
+      id and hold back nothing. Set ``idle_in_transaction_session_timeout``.
+    * The order is the order in which transactions got their ids, not commit order. Two
+      transactions that changed the same booking can appear in the opposite order of their
+      commits when the later-committing one had written something else before it locked the
+      booking (a writer whose first statement locks the booking narrows this to a race). A
+      consumer that rebuilds booking state should check an event's ``before`` against the state
+      it holds, or re-read the booking, rather than trust feed order per booking.
+
+SQLite
+    ``txid`` is always 0. A writer holds the database's single write lock from BEGIN IMMEDIATE
+    to COMMIT (across processes too), so ids are handed out in commit order and a committed
+    event never appears below one already visible: the horizon is unbounded and the order is
+    ``id``. (An id of a rolled-back insert may be reused by the next writer; no reader saw it.)
+    An insert that sets a non-zero ``txid`` on SQLite would break this, as on PostgreSQL.
+
+Workshop scope
+    A workshop-bound scope sees the events of bookings currently linked to its workshop. The
+    filter is applied at read time: when a booking moves to another workshop, its unread events
+    leave the old workshop's feed, and its events before the new workshop's cursor never reach
+    that workshop.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from booking_gateway.db.engine import Db
+from booking_gateway.db.repositories import TenantScope
+from booking_gateway.db.tables import audit_events, bookings
+from booking_gateway.db.types import utc_from_driver
+from booking_gateway.domain.ids import AuditEventId, BookingId, RequestId, TenantId
+from booking_gateway.domain.models import AuditAction, AuditEvent
+
+# Position before every event: ids start at 1, txids at 0 (events older than the txid column).
+FEED_START = (0, 0)
+
+_COLUMNS = (
+    audit_events.c.id,
+    audit_events.c.tenant_id,
+    audit_events.c.booking_id,
+    audit_events.c.action,
+    audit_events.c.occurred_at,
+    audit_events.c.actor_subject,
+    audit_events.c.user_agent,
+    audit_events.c.request_id,
+    audit_events.c.before,
+    audit_events.c.after,
+    audit_events.c.txid,
+)
+
+# Evaluated once per statement (an uncorrelated subquery), against the statement's snapshot.
+_PG_HORIZON = sa.select(
+    sa.literal_column("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+).scalar_subquery()
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    event: AuditEvent
+    txid: int
+
+    @property
+    def position(self) -> tuple[int, int]:
+        return (self.txid, self.event.id)
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def _to_entry(row: Sequence[Any]) -> FeedEntry:
+    (event_id, tenant, booking, action, occurred_at, actor, agent, request, before, after, txid) = (
+        row
+    )
+    event = AuditEvent(
+        id=AuditEventId(event_id),
+        tenant_id=TenantId(tenant),
+        booking_id=BookingId(booking),
+        action=AuditAction(action),
+        occurred_at=utc_from_driver(occurred_at),
+        actor_subject=actor,
+        user_agent=agent,
+        request_id=RequestId(request),
+        before=_json(before),
+        after=_json(after),
+    )
+    return FeedEntry(event=event, txid=int(txid))
+
+
+class FeedRepository:
+    def __init__(self, db: Db, scope: TenantScope) -> None:
+        self._db = db
+        self._scope = scope
+
+    async def after(self, txid: int, event_id: int, limit: int) -> list[FeedEntry]:
+        """Up to ``limit`` events strictly after position ``(txid, event_id)``, in order, that
+        no later commit can precede."""
+        stmt = sa.select(*_COLUMNS).where(audit_events.c.tenant_id == self._scope.tenant)
+        if self._db.dialect == "postgresql":
+            stmt = stmt.where(
+                sa.tuple_(audit_events.c.txid, audit_events.c.id) > sa.tuple_(txid, event_id),
+                audit_events.c.txid < _PG_HORIZON,
+            )
+        else:
+            # Every SQLite txid is 0, so this equals the row comparison above; unlike it, it
+            # seeks the index (SQLite cannot seek a row value that ends in the rowid).
+            stmt = stmt.where(audit_events.c.txid == txid, audit_events.c.id > event_id)
+        if self._scope.workshop is not None:
+            stmt = stmt.select_from(
+                audit_events.join(bookings, bookings.c.id == audit_events.c.booking_id)
+            ).where(
+                bookings.c.tenant_id == self._scope.tenant,
+                bookings.c.workshop_id == self._scope.workshop,
+            )
+        stmt = stmt.order_by(audit_events.c.txid, audit_events.c.id).limit(limit)
+        return [_to_entry(row) for row in await self._db.fetch_rows(stmt)]

@@ -1,0 +1,1 @@
+"""Change feed: every audit event of the tenant, in an order a client can resume from."""
