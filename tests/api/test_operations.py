@@ -112,6 +112,10 @@ mutation($id: ID!, $approve: Boolean!) {
     ... on SlotUnavailableError { reason }
   }
 }"""
+NOTES = """
+mutation($id: ID!) {
+  updateBookingNotes(bookingId: $id, internalComment: "x") { __typename }
+}"""
 HISTORY = "query($vin: String!) { vehicleServiceHistory(vin: $vin) { bookingId summary vin } }"
 
 
@@ -469,7 +473,6 @@ async def test_customer_changes_become_requests_that_staff_decide(
     assert cancel["cancelBookings"]["changeRequest"]["kind"] == "CANCEL"
     pending = await api.ok(REQUESTS, {"status": "PENDING"})
     assert pending["changeRequests"]["total"] == 2
-    assert (await api.ok(BY_ID, {"id": booking["id"]}))["booking"]["status"] == "CONFIRMED"
     assert (await customer.error(REQUESTS, {}))["extensions"]["code"] == "FORBIDDEN"
 
     # when staff approve the reschedule and reject the cancel
@@ -515,7 +518,9 @@ async def test_there_is_no_way_to_delete_a_booking(api: Api) -> None:
     assert not [f for f in fields if "delete" in f.lower() or "remove" in f.lower()]
 
 
-async def test_operations_never_reach_another_tenant(api: Api, other_api: Api) -> None:
+async def test_operations_never_reach_another_tenant(
+    api: Api, other_api: Api, issuer: TokenIssuer
+) -> None:
     _, _, booking = await visit(api)
     target = {"bookingId": booking["id"]}
     assert (await other_api.ok(GROUPS, {"page": 1, "size": 50}))["bookingGroups"]["total"] == 0
@@ -532,4 +537,25 @@ async def test_operations_never_reach_another_tenant(api: Api, other_api: Api) -
     assert (await other_api.ok(HISTORY, {"vin": "WVWZZZAUZKW123456"}))[
         "vehicleServiceHistory"
     ] == []
-    assert (await api.ok(BY_ID, {"id": booking["id"]}))["booking"]["status"] == "CONFIRMED"
+    group = await other_api.ok(
+        "query($id: ID!) { bookingGroup(id: $id) { groupId } }", {"id": booking["groupId"]}
+    )
+    assert group["bookingGroup"] is None
+    cancel = await other_api.ok(CANCEL, {"target": {"groupId": booking["groupId"]}})
+    assert cancel["cancelBookings"]["__typename"] == "NotFoundError"
+    people = await other_api.ok(PARTICIPANTS, {"id": booking["id"], "people": [{"name": "x"}]})
+    assert people["setBookingParticipants"]["__typename"] == "NotFoundError"
+    notes = await other_api.ok(NOTES, {"id": booking["id"]})
+    assert notes["updateBookingNotes"]["__typename"] == "NotFoundError"
+
+    # and a change request of this tenant cannot be decided by the other
+    customer = api.as_(issuer.issue(tenant=api.tenant, subject="karen"))
+    asked = await customer.ok(
+        RESCHEDULE, {"id": booking["id"], "start": local_at(future_day(7), "14:00")}
+    )
+    request_id = asked["rescheduleBooking"]["changeRequest"]["id"]
+    decided = await other_api.ok(DECIDE, {"id": request_id, "approve": True})
+    assert decided["decideChangeRequest"]["__typename"] == "NotFoundError"
+    final = (await api.ok(BY_ID, {"id": booking["id"]}))["booking"]
+    assert final["status"] == "CONFIRMED"
+    assert [e["action"] for e in final["history"]] == ["ADDED", "CHANGE_REQUESTED"]
