@@ -40,10 +40,6 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     dev_secret_file: Path = Path(".booking-gateway-dev-secret")
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
-
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ

@@ -674,3 +674,58 @@ async def test_a_requested_resource_is_the_one_booked(api: Api) -> None:
         },
     )
     assert again["createBooking"]["reason"] == "RESOURCE_BUSY"
+
+
+UPDATE_SERVICE = """
+mutation($id: ID!, $input: ServiceInput!) {
+  updateService(id: $id, input: $input) {
+    __typename
+    ... on ServiceSuccess { service { id name durationMinutes } }
+    ... on NotFoundError { code }
+    ... on ValidationError { fields { field } }
+  }
+}"""
+CREATE_GROUP = """
+mutation($input: CreateServiceGroupInput!) {
+  createServiceGroup(input: $input) {
+    __typename ... on ServiceGroupSuccess { serviceGroup { id name services { id } } }
+    ... on ValidationError { fields { field } }
+  }
+}"""
+
+
+async def test_services_are_updated_whole_and_grouped(api: Api) -> None:
+    workshop_id = await workshop(api)
+    service_id = await service(api, workshop_id)
+    definition = {
+        "names": [{"language": "en", "text": "Big service"}],
+        "durationMinutes": 180,
+        "workshopIds": [workshop_id],
+    }
+    updated = await api.ok(UPDATE_SERVICE, {"id": service_id, "input": definition})
+    assert updated["updateService"]["service"] == {
+        "id": service_id,
+        "name": "Big service",
+        "durationMinutes": 180,
+    }
+    missing = await api.ok(UPDATE_SERVICE, {"id": "nope", "input": definition})
+    assert missing["updateService"]["__typename"] == "NotFoundError"
+    invalid = await api.ok(
+        UPDATE_SERVICE,
+        {
+            "id": service_id,
+            "input": {**definition, "durationMinutes": 0, "workshopIds": ["elsewhere"]},
+        },
+    )
+    assert {f["field"] for f in invalid["updateService"]["fields"]} == {"durationMinutes"}
+
+    group = await api.ok(
+        CREATE_GROUP,
+        {"input": {"names": [{"language": "en", "text": "Big"}], "serviceIds": [service_id]}},
+    )
+    assert group["createServiceGroup"]["serviceGroup"]["services"] == [{"id": service_id}]
+    bad = await api.ok(
+        CREATE_GROUP,
+        {"input": {"names": [{"language": "en", "text": "Bad"}], "serviceIds": ["nope"]}},
+    )
+    assert bad["createServiceGroup"]["fields"] == [{"field": "serviceIds[0]"}]

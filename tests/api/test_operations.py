@@ -559,3 +559,46 @@ async def test_operations_never_reach_another_tenant(
     final = (await api.ok(BY_ID, {"id": booking["id"]}))["booking"]
     assert final["status"] == "CONFIRMED"
     assert [e["action"] for e in final["history"]] == ["ADDED", "CHANGE_REQUESTED"]
+
+
+SHORTCUTS = """
+mutation($target: BookingTargetInput!) {
+  noShow: markNoShow(target: $target) {
+    __typename ... on TransitionBookingsSuccess { bookings { status } }
+  }
+}"""
+CONFIRM_WITH_DURATION = """
+mutation($target: BookingTargetInput!) {
+  confirmBookings(target: $target, durationMinutes: 90) {
+    __typename
+    ... on TransitionBookingsSuccess { bookings { status endsAt appointment { startsAt } } }
+  }
+  startBookings(target: $target) {
+    __typename ... on TransitionBookingsSuccess { bookings { status } }
+  }
+}"""
+
+
+async def test_no_show_is_final(api: Api) -> None:
+    _, _, booking = await visit(api)
+    target = {"bookingId": booking["id"]}
+    result = await api.ok(SHORTCUTS, {"target": target})
+    assert result["noShow"]["bookings"] == [{"status": "NO_SHOW"}]
+    refused = await api.ok(TRANSITION, {"target": target, "to": "IN_PROGRESS"})
+    assert refused["transitionBookings"]["allowed"] == []
+
+
+async def test_confirming_may_override_the_estimated_duration(api: Api) -> None:
+    # given a confirmed 60-minute booking
+    _, _, booking = await visit(api)
+    target = {"bookingId": booking["id"]}
+
+    # when staff confirm it for 90 minutes, then start it
+    result = await api.ok(CONFIRM_WITH_DURATION, {"target": target})
+
+    # then its end moved and the start moved it on
+    [confirmed] = result["confirmBookings"]["bookings"]
+    start = datetime.fromisoformat(confirmed["appointment"]["startsAt"])
+    assert confirmed["status"] == "CONFIRMED"
+    assert datetime.fromisoformat(confirmed["endsAt"]) - start == timedelta(minutes=90)
+    assert result["startBookings"]["bookings"] == [{"status": "IN_PROGRESS"}]

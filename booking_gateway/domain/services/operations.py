@@ -235,7 +235,8 @@ class OperationsService:
 
     async def transition(self, data: TransitionInput) -> list[Booking]:
         """Move one booking, or a group (all lines, or only those in ``in_state``), to
-        ``to``, atomically. Lines already in ``to`` are left as they are."""
+        ``to``, atomically. Lines already in ``to`` are left as they are, except that a
+        confirmation with ``duration_minutes`` re-estimates a confirmed booking's end."""
         self._principal.require(Scope.BOOKINGS_WRITE)
         self._require_staff()
         p = Problems()
@@ -254,9 +255,10 @@ class OperationsService:
                 lines = [b for b in lines if b.status is data.in_state]
             changed = []
             for booking in lines:
-                if booking.status is data.to:
+                new_duration = data.to is BookingStatus.CONFIRMED and data.duration_minutes
+                if booking.status is data.to and not new_duration:
                     continue
-                if data.to not in TRANSITIONS[booking.status]:
+                if booking.status is not data.to and data.to not in TRANSITIONS[booking.status]:
                     raise InvalidTransition(
                         booking.id,
                         booking.status.value,
