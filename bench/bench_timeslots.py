@@ -125,7 +125,7 @@ async def run(url: str) -> None:
         )
         plan = await online._plan(repos, visit, now)
         hours = online._hours(plan.workshop)
-        pool = [r.as_scheduling() for r in await repos.resources.list_all(workshop.id)]
+        pool = plan.resources
 
         engine, service_call, http = [], [], []
         slots = 0

@@ -54,6 +54,7 @@ from booking_gateway.domain.models import (
 )
 from booking_gateway.domain.scheduling import (
     Placement,
+    Resource,
     SlotQuery,
     Timeslot,
     Unavailable,
@@ -85,6 +86,7 @@ class Visit:
 @dataclass(frozen=True, slots=True)
 class _Plan:
     workshop: Workshop
+    resources: list[Resource]
     services: list[Service]
     query: SlotQuery
     settings: TenantSettings
@@ -124,11 +126,10 @@ class OnlineBookingService:
         window_start = datetime.combine(date_from, datetime.min.time(), zone) - timedelta(days=1)
         window_end = datetime.combine(date_to, datetime.min.time(), zone) + timedelta(days=2)
         busy = await repos.allocations.busy(plan.workshop.id, window_start, window_end, now)
-        resources = await repos.resources.list_all(plan.workshop.id)
         slots = compute_timeslots(
             self._hours(plan.workshop),
             plan.query,
-            [r.as_scheduling() for r in resources],
+            plan.resources,
             busy,
             date_from=date_from,
             date_to=date_to,
@@ -325,6 +326,7 @@ class OnlineBookingService:
         p.raise_if_any()
         workshop = await self._workshop(repos, visit.workshop_id)
         services = await self._services(repos, visit.service_ids)
+        pool = await repos.resources.list_all(workshop.id)
         for service in services:
             if workshop.id not in service.workshop_ids:
                 p.add("serviceIds", f"{service.id} is not offered at this workshop")
@@ -339,8 +341,7 @@ class OnlineBookingService:
         check_spots(p, services, visit.spots)
         resource = visit.requested_resource_id
         if resource is not None:
-            known = {r.id for r in await repos.resources.list_all(workshop.id)}
-            if resource not in known:
+            if resource not in {r.id for r in pool}:
                 p.add("requestedResourceId", "is not a resource of this workshop")
             elif not any(s.resource_selection for s in services):
                 p.add("requestedResourceId", "these services do not let customers choose")
@@ -365,7 +366,7 @@ class OnlineBookingService:
             horizon=None if ignore_limits else timedelta(days=settings.booking_horizon_days),
             placement=visit.placement,
         )
-        return _Plan(workshop, services, query, settings)
+        return _Plan(workshop, [r.as_scheduling() for r in pool], services, query, settings)
 
     async def _place(
         self, repos: Repositories, plan: _Plan, visit: Visit, now: datetime
@@ -377,11 +378,10 @@ class OnlineBookingService:
         busy = await repos.allocations.busy(
             plan.workshop.id, visit.start - timedelta(days=1), visit.start + timedelta(days=2), now
         )
-        resources = await repos.resources.list_all(plan.workshop.id)
         outcome = check_slot(
             self._hours(plan.workshop),
             plan.query,
-            [r.as_scheduling() for r in resources],
+            plan.resources,
             busy,
             visit.start,
             ignore_opening_hours=visit.outside_opening_hours,
