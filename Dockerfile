@@ -3,11 +3,11 @@
 FROM python:3.11-slim AS build
 WORKDIR /src
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md constraints.txt ./
 COPY booking_gateway ./booking_gateway
 RUN python -m venv /opt/venv \
  && /opt/venv/bin/pip install --upgrade "pip>=24" \
- && /opt/venv/bin/pip install .
+ && /opt/venv/bin/pip install -c constraints.txt .
 
 FROM python:3.11-slim
 ENV PATH=/opt/venv/bin:$PATH \
