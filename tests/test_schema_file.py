@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from graphql import parse, validate
+
 from booking_gateway.graphql.schema import build_schema
 
 
@@ -31,3 +33,15 @@ def test_every_type_field_and_argument_is_described() -> None:
                 if not arg.description:
                     missing.append(f"{name}.{field_name}({arg_name})")
     assert missing == []
+
+
+def test_readme_graphql_examples_validate(repo_root: Path) -> None:
+    # given every ```graphql block of the README
+    readme = (repo_root / "README.md").read_text(encoding="utf-8")
+    blocks = [part.split("```", 1)[0] for part in readme.split("```graphql\n")[1:]]
+    assert blocks
+
+    # then each is a valid document of the served schema
+    schema = build_schema()._schema
+    for block in blocks:
+        assert validate(schema, parse(block)) == []
