@@ -68,6 +68,10 @@ class BookingCancelled(Conflict):
     code = "BOOKING_CANCELLED"
 
 
+class BookingClosed(Conflict):
+    code = "BOOKING_CLOSED"
+
+
 class AmbiguousBookingId(Conflict):
     code = "AMBIGUOUS_BOOKING_ID"
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from booking_gateway.domain.ids import AuditEventId, BookingId, RequestId, TenantId, WorkshopId
+
+# Booking fields never shown to customer-side tokens (no ``staff``/``admin`` scope).
+STAFF_ONLY = frozenset({"internalComment"})
 
 DEFAULT_BOOKING_SOURCES: frozenset[str] = frozenset(
     {"user", "dealer", "dms", "workshop", "online", "phone"}
@@ -146,11 +149,8 @@ class Booking:
                 self.booking_created_at.isoformat() if self.booking_created_at else None
             ),
             **self._online_snapshot(),
-            **(
-                {"participants": [dict(p) for p in self.participants]}
-                if self.participants and self.service_id is None
-                else {}
-            ),
+            **dict(self.details),
+            **({"participants": [dict(p) for p in self.participants]} if self.participants else {}),
         }
 
     def _online_snapshot(self) -> dict[str, Any]:
@@ -163,7 +163,6 @@ class Booking:
             "spots": self.spots,
             "customerId": self.customer_id,
             "resourceIds": list(self.resource_ids),
-            **dict(self.details),
         }
 
 
@@ -187,6 +186,18 @@ class AuditEvent:
     user_agent: str | None = None
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = field(default=None)
+
+    def for_customer(self) -> AuditEvent:
+        """The event as a customer-side token may see it: staff-only fields removed."""
+        return replace(
+            self,
+            before={k: v for k, v in self.before.items() if k not in STAFF_ONLY}
+            if self.before
+            else self.before,
+            after={k: v for k, v in self.after.items() if k not in STAFF_ONLY}
+            if self.after
+            else self.after,
+        )
 
     def changed_fields(self) -> list[tuple[str, Any, Any]]:
         before = self.before or {}

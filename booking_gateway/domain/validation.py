@@ -56,6 +56,24 @@ class Problems:
             return None
         return value or None
 
+    def day(self, field: str, value: date | None) -> date | None:
+        if value is not None and not in_range(value):
+            self.add(field, f"must lie between {EARLIEST} and {LATEST}")
+            return None
+        return value
+
+    def instant(self, field: str, value: datetime | None) -> datetime | None:
+        """An aware instant within the accepted years (GraphQL DateTime inputs)."""
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            self.add(field, "needs a UTC offset, e.g. 2026-12-01T08:00:00Z")
+            return None
+        if not in_range(value.date()):
+            self.add(field, f"must lie between {EARLIEST} and {LATEST}")
+            return None
+        return value
+
     def vin(self, field: str, value: str | None) -> str | None:
         text = self.text(field, value, max_length=17, required=True)
         if text is None:
@@ -81,10 +99,14 @@ class Problems:
         value = value.strip()
         if DATE_RE.match(value):
             try:
-                return date.fromisoformat(value)
+                day = date.fromisoformat(value)
             except ValueError:
                 self.add(field, f"{value!r} is not a calendar date")
                 return None
+            if not in_range(day):
+                self.add(field, f"must lie between {EARLIEST} and {LATEST}")
+                return None
+            return day
         parsed = parse_rfc3339(value)
         if parsed is None:
             self.add(
@@ -94,8 +116,19 @@ class Problems:
         return parsed
 
 
+# Dates the gateway accepts anywhere: wide enough for any booking, narrow enough that time-zone
+# and window arithmetic can never overflow Python's datetime range.
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2200, 12, 31)
+
+
+def in_range(day: date) -> bool:
+    return EARLIEST <= day <= LATEST
+
+
 def parse_rfc3339(value: str) -> datetime | None:
-    """Strict RFC 3339 to an aware UTC datetime; None if malformed or impossible."""
+    """Strict RFC 3339 to an aware UTC datetime; None if malformed, impossible or out of the
+    accepted years."""
     match = RFC3339_RE.match(value.strip())
     if not match:
         return None
@@ -103,9 +136,11 @@ def parse_rfc3339(value: str) -> datetime | None:
     offset = match["offset"].upper().replace("Z", "+00:00")
     try:
         parsed = datetime.fromisoformat(f"{match['date']}T{match['time']}{frac}{offset}")
-    except ValueError:
+        if not in_range(parsed.date()):
+            return None
+        return parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    return parsed.astimezone(UTC)
 
 
 @dataclass(frozen=True, slots=True)

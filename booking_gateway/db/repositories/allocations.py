@@ -24,11 +24,13 @@ from booking_gateway.domain.catalog import Line
 from booking_gateway.domain.errors import SlotTaken
 from booking_gateway.domain.scheduling import Busy, BusyKind, ResourceId, ServiceId
 
-CELL = timedelta(minutes=15)
+# Services are defined in whole 5-minute steps (durations, buffers, slot grid), so 5-minute
+# cells never make two back-to-back visits share a cell.
+CELL = timedelta(minutes=5)
 
 
 def cells(start: datetime, end: datetime) -> Iterator[datetime]:
-    """The 15-minute UTC cells a blocked interval touches."""
+    """The 5-minute UTC cells a blocked interval touches."""
     epoch = datetime(2000, 1, 1, tzinfo=UTC)
     cell = epoch + ((start - epoch) // CELL) * CELL
     while cell < end:
@@ -40,6 +42,23 @@ class AllocationRepository:
     def __init__(self, db: Db, scope: TenantScope) -> None:
         self._db = db
         self._tenant = scope.tenant
+
+    async def lock_workshops(self, workshop_ids: Sequence[str]) -> None:
+        """Serialise every capacity and resource write of these workshops until the
+        transaction ends (PostgreSQL advisory locks, taken in one order so two writers never
+        wait on each other in a circle; SQLite serialises writers already). Placement under
+        this lock sees every committed allocation, so the scheduler's choice of resource is
+        never beaten by a concurrent one; the constraints stay as the last word."""
+        if self._db.dialect != "postgresql":
+            return
+        for workshop_id in sorted(set(workshop_ids)):
+            await self._db.execute(
+                sa.select(
+                    sa.func.pg_advisory_xact_lock(
+                        sa.func.hashtextextended(f"{self._tenant}:{workshop_id}", 0)
+                    )
+                )
+            )
 
     async def busy(
         self, workshop_id: str, start: datetime, end: datetime, now: datetime
@@ -169,6 +188,14 @@ class AllocationRepository:
         )
 
     async def _release_rows(self, condition: sa.ColumnElement[bool]) -> list[str]:
+        workshops_touched = await self._db.fetch_all(
+            sa.select(allocations.c.workshop_id)
+            .where(
+                allocations.c.tenant_id == self._tenant, allocations.c.active.is_(True), condition
+            )
+            .distinct()
+        )
+        await self.lock_workshops([r["workshop_id"] for r in workshops_touched])
         released = await self._db.fetch_all(
             allocations.update()
             .where(

@@ -100,13 +100,13 @@ class BookingRepository:
         self._db = db
         self._scope = scope
 
-    def _select(self, *, for_update: bool = False) -> sa.Select[Any]:
+    def _select(self, *, for_update: bool = False, tenant_wide: bool = False) -> sa.Select[Any]:
         stmt = (
             sa.select(bookings, workshops.c.time_zone)
             .select_from(bookings.outerjoin(workshops, bookings.c.workshop_id == workshops.c.id))
             .where(bookings.c.tenant_id == self._scope.tenant)
         )
-        if self._scope.workshop is not None:
+        if self._scope.workshop is not None and not tenant_wide:
             stmt = stmt.where(bookings.c.workshop_id == self._scope.workshop)
         if for_update:
             stmt = stmt.with_for_update(of=bookings)
@@ -138,7 +138,8 @@ class BookingRepository:
         return [_to_booking(r) for r in rows]
 
     async def active_for_vehicle(self, vin: str, *, exclude: str | None = None) -> Booking | None:
-        stmt = self._select().where(
+        """The tenant's active booking of this vehicle, whatever workshop (a tenant policy)."""
+        stmt = self._select(tenant_wide=True).where(
             bookings.c.vin == vin, bookings.c.status.in_([s.value for s in ACTIVE_STATUSES])
         )
         if exclude is not None:
@@ -219,6 +220,7 @@ class BookingRepository:
                 bookings.c.id.in_(
                     sa.select(allocations.c.booking_id).where(
                         allocations.c.tenant_id == self._scope.tenant,
+                        allocations.c.active.is_(True),
                         allocations.c.resource_id.in_(list(f.resource_ids)),
                     )
                 )
@@ -250,7 +252,7 @@ class BookingRepository:
 
     async def slice(
         self, f: BookingFilter, after: tuple[datetime, str] | None, limit: int
-    ) -> list[Booking]:
+    ) -> list[tuple[datetime, Booking]]:
         """Keyset page in (sort_at, id) order, strictly after ``after``."""
         stmt = self._filtered(f)
         if after is not None:
@@ -264,4 +266,5 @@ class BookingRepository:
         rows = await self._db.fetch_all(
             stmt.order_by(bookings.c.sort_at, bookings.c.id).limit(limit)
         )
-        return [_to_booking(r) for r in rows]
+        # The stored sort key, not one recomputed: the cursor must match what SQL compares.
+        return [(r["sort_at"], _to_booking(r)) for r in rows]

@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from booking_gateway.db.engine import Db
 from booking_gateway.db.repositories import TenantScope
@@ -54,9 +55,16 @@ class CustomerRepository:
         )
         return _to_customer(row) if row else None
 
-    async def add(self, customer: Customer, now: datetime) -> None:
+    async def add_if_absent(self, customer: Customer, now: datetime) -> Customer:
+        """Insert unless the personal identifier exists; returns the stored profile either way
+        (the unique constraint decides, so concurrent first bookings share one profile)."""
+        insert = postgresql.insert if self._db.dialect == "postgresql" else sqlite.insert
         await self._db.execute(
-            customers.insert().values(
+            insert(customers)
+            .on_conflict_do_nothing(
+                index_elements=[customers.c.tenant_id, customers.c.personal_identifier]
+            )
+            .values(
                 id=customer.id,
                 tenant_id=self._tenant,
                 personal_identifier=customer.personal_identifier,
@@ -68,3 +76,6 @@ class CustomerRepository:
                 created_at=now,
             )
         )
+        stored = await self.by_identifier(customer.personal_identifier)
+        assert stored is not None  # noqa: S101 - inserted or already there
+        return stored

@@ -9,7 +9,12 @@ import sqlalchemy as sa
 
 from booking_gateway.db.engine import Db
 from booking_gateway.db.repositories import TenantScope
-from booking_gateway.db.tables import booking_messages, change_requests, service_history
+from booking_gateway.db.tables import (
+    booking_messages,
+    bookings,
+    change_requests,
+    service_history,
+)
 from booking_gateway.domain.operations import (
     Attachment,
     ChangeKind,
@@ -93,6 +98,20 @@ class ChangeRequestRepository:
     def __init__(self, db: Db, scope: TenantScope) -> None:
         self._db = db
         self._tenant = scope.tenant
+        self._workshop = scope.workshop
+
+    def _scoped(self) -> list[sa.ColumnElement[bool]]:
+        where = [change_requests.c.tenant_id == self._tenant]
+        if self._workshop is not None:
+            where.append(
+                change_requests.c.booking_id.in_(
+                    sa.select(bookings.c.id).where(
+                        bookings.c.tenant_id == self._tenant,
+                        bookings.c.workshop_id == self._workshop,
+                    )
+                )
+            )
+        return where
 
     async def add(self, request: ChangeRequest) -> None:
         await self._db.execute(
@@ -109,16 +128,14 @@ class ChangeRequestRepository:
         )
 
     async def get(self, request_id: str, *, for_update: bool = False) -> ChangeRequest | None:
-        stmt = sa.select(change_requests).where(
-            change_requests.c.tenant_id == self._tenant, change_requests.c.id == request_id
-        )
+        stmt = sa.select(change_requests).where(*self._scoped(), change_requests.c.id == request_id)
         row = await self._db.fetch_one(stmt.with_for_update() if for_update else stmt)
         return _to_request(row) if row else None
 
     async def page(
         self, status: ChangeRequestStatus | None, offset: int, limit: int
     ) -> tuple[int, list[ChangeRequest]]:
-        where = [change_requests.c.tenant_id == self._tenant]
+        where = self._scoped()
         if status is not None:
             where.append(change_requests.c.status == status.value)
         total = await self._db.fetch_val(
@@ -150,6 +167,7 @@ class ServiceHistoryRepository:
     def __init__(self, db: Db, scope: TenantScope) -> None:
         self._db = db
         self._tenant = scope.tenant
+        self._workshop = scope.workshop
 
     async def add(self, record: ServiceRecord) -> None:
         await self._db.execute(
@@ -166,11 +184,12 @@ class ServiceHistoryRepository:
         )
 
     async def for_vehicle(self, vin: str) -> list[ServiceRecord]:
-        rows = await self._db.fetch_all(
-            sa.select(service_history)
-            .where(service_history.c.tenant_id == self._tenant, service_history.c.vin == vin)
-            .order_by(service_history.c.completed_at.desc())
+        stmt = sa.select(service_history).where(
+            service_history.c.tenant_id == self._tenant, service_history.c.vin == vin
         )
+        if self._workshop is not None:
+            stmt = stmt.where(service_history.c.workshop_id == self._workshop)
+        rows = await self._db.fetch_all(stmt.order_by(service_history.c.completed_at.desc()))
         return [
             ServiceRecord(
                 id=r["id"],

@@ -55,9 +55,17 @@ class TenantRepository:
             )
         )
 
-    async def lock(self) -> None:
+    async def lock(self, *, create_at: datetime | None = None) -> None:
         """Serialise writers of this tenant until the transaction ends (PostgreSQL row lock;
-        SQLite writers are serialised already)."""
+        SQLite writers are serialised already). ``create_at`` first makes sure the row exists
+        (created then), so that even the first settings update is serialised."""
+        if create_at is not None:
+            insert = postgresql.insert if self._db.dialect == "postgresql" else sqlite.insert
+            await self._db.execute(
+                insert(tenants)
+                .values(id=self._tenant, settings={}, created_at=create_at, updated_at=create_at)
+                .on_conflict_do_nothing()
+            )
         await self._db.fetch_one(
             sa.select(tenants.c.id).where(tenants.c.id == self._tenant).with_for_update()
         )

@@ -4,6 +4,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from booking_gateway.db.engine import Db
 from booking_gateway.db.repositories import TenantScope
@@ -62,9 +63,12 @@ class WorkshopRepository:
         rows = await self._db.fetch_all(self._select().order_by(workshops.c.name, workshops.c.id))
         return [_to_workshop(r) for r in rows]
 
-    async def add(self, workshop: Workshop) -> None:
-        await self._db.execute(
-            workshops.insert().values(
+    async def add(self, workshop: Workshop) -> bool:
+        """Insert; False when the dealer number is taken (the unique constraint decides)."""
+        insert = postgresql.insert if self._db.dialect == "postgresql" else sqlite.insert
+        row = await self._db.fetch_one(
+            insert(workshops)
+            .values(
                 id=workshop.id,
                 tenant_id=self._scope.tenant,
                 name=workshop.name,
@@ -73,7 +77,10 @@ class WorkshopRepository:
                 created_at=workshop.created_at,
                 **_details(workshop),
             )
+            .on_conflict_do_nothing()
+            .returning(workshops.c.id)
         )
+        return row is not None
 
     async def update(self, workshop: Workshop) -> None:
         await self._db.execute(

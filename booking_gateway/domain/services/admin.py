@@ -49,6 +49,12 @@ def check_time_zone(p: Problems, field: str, value: str | None) -> str | None:
     return text
 
 
+def require_tenant_wide(principal: Principal) -> None:
+    """Tenant-wide administration is not for a token bound to one workshop."""
+    if principal.workshop is not None:
+        raise PermissionDenied("A workshop-scoped token cannot change tenant-wide settings")
+
+
 class AdminService:
     def __init__(
         self, uow: UnitOfWork, principal: Principal, clock: Callable[[], datetime] = utc_now
@@ -63,6 +69,7 @@ class AdminService:
 
     async def update_settings(self, change: SettingsChange) -> TenantSettings:
         self._principal.require(Scope.ADMIN)
+        require_tenant_wide(self._principal)
         p = Problems()
         sources: list[str] = []
         for i, raw in enumerate(change.allowed_booking_sources or []):
@@ -81,6 +88,7 @@ class AdminService:
                 p.add(name, f"must be between {low} and {high}")
         p.raise_if_any()
         async with self._uow.begin() as repos:
+            await repos.tenants.lock(create_at=self._clock())
             current = await repos.tenants.settings()
             updated = replace(
                 current,
@@ -107,8 +115,7 @@ class AdminService:
         self, name: str, time_zone: str, dealer_number: str | None = None
     ) -> Workshop:
         self._principal.require(Scope.ADMIN)
-        if self._principal.workshop is not None:
-            raise PermissionDenied("A workshop-scoped token cannot create workshops")
+        require_tenant_wide(self._principal)
         p = Problems()
         clean_name = p.text("name", name, max_length=255, required=True)
         zone = check_time_zone(p, "timeZone", time_zone)
@@ -129,5 +136,8 @@ class AdminService:
                 raise ValidationFailed(
                     [FieldProblem("dealerNumber", f"{dealer!r} is used by another workshop")]
                 )
-            await repos.workshops.add(workshop)
+            if not await repos.workshops.add(workshop):
+                raise ValidationFailed(
+                    [FieldProblem("dealerNumber", f"{dealer!r} is used by another workshop")]
+                )
         return workshop

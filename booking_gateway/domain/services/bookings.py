@@ -26,7 +26,8 @@ class BookingReader:
     async def history(self, booking_id: str) -> list[AuditEvent]:
         """Events of a booking the caller can see (checked by the caller's read of it)."""
         self._principal.require(Scope.BOOKINGS_READ)
-        return await self._repos.audit.for_booking(booking_id)
+        events = await self._repos.audit.for_booking(booking_id)
+        return events if self._principal.is_staff else [e.for_customer() for e in events]
 
     async def workshops(self, ids: Sequence[str]) -> list[Workshop | None]:
         """Batch load for the dataloader: one query for all ids, in order."""

@@ -28,7 +28,7 @@ from booking_gateway.domain.ids import WorkshopId
 from booking_gateway.domain.models import Workshop
 from booking_gateway.domain.scheduling import OpeningHours, OpeningInterval, ResourceId, ServiceId
 from booking_gateway.domain.services import UnitOfWork, utc_now
-from booking_gateway.domain.services.admin import check_time_zone
+from booking_gateway.domain.services.admin import check_time_zone, require_tenant_wide
 from booking_gateway.domain.validation import Problems
 
 LANGUAGE_RE = re.compile(r"^[a-zA-Z]{2,3}([-_][a-zA-Z0-9]{2,8})*$")
@@ -234,6 +234,7 @@ class CatalogService:
 
     async def save_service(self, data: ServiceInput, service_id: str | None = None) -> Service:
         self._principal.require(Scope.ADMIN)
+        require_tenant_wide(self._principal)
         p = Problems()
         names = _texts(p, "names", data.names, required=True, max_length=255)
         descriptions = _texts(p, "descriptions", data.descriptions, required=False, max_length=4000)
@@ -284,6 +285,7 @@ class CatalogService:
         self, names: Mapping[str, str], service_ids: Sequence[str], position: int = 0
     ) -> ServiceGroup:
         self._principal.require(Scope.ADMIN)
+        require_tenant_wide(self._principal)
         p = Problems()
         clean = _texts(p, "names", names, required=True, max_length=255)
         p.raise_if_any()

@@ -19,6 +19,7 @@ from booking_gateway.domain.errors import (
     AmbiguousBookingId,
     BookingAlreadyExists,
     BookingCancelled,
+    BookingClosed,
     NotFound,
     PermissionDenied,
     SourceNotAllowed,
@@ -34,6 +35,7 @@ from booking_gateway.domain.models import (
     Workshop,
 )
 from booking_gateway.domain.services import UnitOfWork, record, utc_now
+from booking_gateway.domain.status import ACTIVE
 from booking_gateway.domain.validation import LIMITS, Problems
 
 
@@ -215,6 +217,7 @@ class DealerImportService:
                 )
             if existing.status is BookingStatus.CANCELLED:
                 raise BookingCancelled(f"Booking {checked.external_id!r} is cancelled")
+            _refuse_closed(existing)
             workshop_ref = _pick(checked.workshop_ref, existing.external_workshop_id)
             workshop = await self._resolve_workshop(repos, workshop_ref, checked.dealer)
             changed = replace(
@@ -266,6 +269,7 @@ class DealerImportService:
             existing = matches[0]
             if existing.status is BookingStatus.CANCELLED:
                 return existing
+            _refuse_closed(existing)
             cancelled = replace(
                 existing,
                 status=BookingStatus.CANCELLED,
@@ -324,6 +328,16 @@ class DealerImportService:
             before=before.snapshot() if before else None,
             after=after.snapshot(),
             now=now,
+        )
+
+
+def _refuse_closed(booking: Booking) -> None:
+    """Work in progress and finished bookings are the workshop's now, not the importer's."""
+    if booking.status not in ACTIVE or booking.status is BookingStatus.IN_PROGRESS:
+        raise BookingClosed(
+            f"Booking {booking.external_id!r} is {booking.status.value}; it can no longer be "
+            "changed or cancelled by the import",
+            status=booking.status.value,
         )
 
 

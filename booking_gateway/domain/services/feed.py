@@ -80,7 +80,11 @@ class ChangeFeedService:
                 position = decoded
         p.raise_if_any()
         found = await self._feed.after(*position, limit=first + 1)
-        items = [FeedItem(encode_cursor(e.position), e.event) for e in found[:first]]
+        staff = self._principal.is_staff
+        items = [
+            FeedItem(encode_cursor(e.position), e.event if staff else e.event.for_customer())
+            for e in found[:first]
+        ]
         return FeedPage(
             entries=items,
             end_cursor=items[-1].cursor if items else after,

@@ -67,6 +67,7 @@ from booking_gateway.domain.validation import Problems
 MAX_RANGE_DAYS = 31
 MAX_SERVICES = 5
 MAX_SPOTS = 100
+MAX_VISIT = timedelta(hours=24)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +115,9 @@ class OnlineBookingService:
     async def timeslots(self, visit: Visit, date_from: date, date_to: date) -> TimeslotList:
         self._principal.require(Scope.BOOKINGS_READ)
         p = Problems()
+        p.day("dateFrom", date_from)
+        p.day("dateTo", date_to)
+        p.raise_if_any()
         if date_to < date_from:
             p.add("dateTo", "must not be before dateFrom")
         elif (date_to - date_from).days >= MAX_RANGE_DAYS:
@@ -341,10 +345,13 @@ class OnlineBookingService:
         check_spots(p, services, visit.spots)
         resource = visit.requested_resource_id
         if resource is not None:
-            if resource not in {r.id for r in pool}:
+            chosen = next((r for r in pool if r.id == resource), None)
+            if chosen is None:
                 p.add("requestedResourceId", "is not a resource of this workshop")
             elif not any(s.resource_selection for s in services):
                 p.add("requestedResourceId", "these services do not let customers choose")
+            elif not any(chosen.type in s.required_resource_types for s in services):
+                p.add("requestedResourceId", f"these services need no {chosen.type!r}")
         duration = None
         if visit.start is not None and visit.end is not None and services:
             duration = visit.end - visit.start
@@ -352,6 +359,8 @@ class OnlineBookingService:
                 p.add("end", "this service has a fixed duration: leave end out")
             elif duration < timedelta(minutes=services[0].duration_minutes):
                 p.add("end", f"must be at least {services[0].duration_minutes} minutes after start")
+            elif duration > MAX_VISIT:
+                p.add("end", "a visit lasts at most 24 hours")
         elif visit.start is not None and services and not services[0].fixed_duration:
             p.add("end", "this service has no fixed duration: give the end")
         p.raise_if_any()
@@ -373,6 +382,7 @@ class OnlineBookingService:
     ) -> Timeslot:
         if visit.start is None:
             raise AssertionError("a placement needs a start")
+        await repos.allocations.lock_workshops([plan.workshop.id])
         expired = await repos.allocations.sweep_expired(plan.workshop.id, now)
         await repos.reservations.set_status(expired, ReservationStatus.EXPIRED)
         busy = await repos.allocations.busy(
@@ -405,6 +415,8 @@ class OnlineBookingService:
         booking_ids: Sequence[BookingId] | None = None,
         customer_required: bool,
     ) -> list[Booking]:
+        if details.internal_comment is not None and not self._principal.is_staff:
+            raise PermissionDenied("Only staff may write the internal comment")
         p = Problems()
         today = now.astimezone(ZoneInfo(workshop.time_zone)).date()
         if details.customer is not None:
@@ -484,17 +496,18 @@ class OnlineBookingService:
         existing = await repos.customers.by_identifier(given.personal_identifier)
         if existing is not None:
             return existing
-        customer = Customer(
-            id=CustomerId(str(uuid.uuid4())),
-            personal_identifier=given.personal_identifier,
-            first_name=given.first_name.strip(),
-            last_name=given.last_name.strip(),
-            email=given.email,
-            phone=given.phone,
-            date_of_birth=given.date_of_birth,
+        return await repos.customers.add_if_absent(
+            Customer(
+                id=CustomerId(str(uuid.uuid4())),
+                personal_identifier=given.personal_identifier,
+                first_name=given.first_name.strip(),
+                last_name=given.last_name.strip(),
+                email=given.email,
+                phone=given.phone,
+                date_of_birth=given.date_of_birth,
+            ),
+            now,
         )
-        await repos.customers.add(customer, now)
-        return customer
 
     async def _workshop(self, repos: Repositories, workshop_id: str) -> Workshop:
         workshop = await repos.workshops.get(workshop_id)

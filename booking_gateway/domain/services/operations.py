@@ -52,7 +52,7 @@ from booking_gateway.domain.operations import (
 from booking_gateway.domain.services import UnitOfWork, record, utc_now
 from booking_gateway.domain.services.online_booking import OnlineBookingService
 from booking_gateway.domain.status import ACTIVE, TRANSITIONS, allowed
-from booking_gateway.domain.validation import Problems
+from booking_gateway.domain.validation import LATEST, Problems, in_range
 
 MAX_PAGE_SIZE = 200
 MAX_RANGE_DAYS = 366
@@ -110,7 +110,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         moment = datetime.fromisoformat(at)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise ValidationFailed([FieldProblem("after", "is not a cursor of this list")]) from None
-    if moment.tzinfo is None or not booking_id:
+    if moment.tzinfo is None or not booking_id or not in_range(moment.date()):
         raise ValidationFailed([FieldProblem("after", "is not a cursor of this list")])
     return moment, booking_id
 
@@ -141,8 +141,11 @@ class OperationsService:
     async def _filter(self, repos: Repositories, given: FilterInput) -> BookingFilter:
         p = Problems()
         today = self._clock().astimezone(UTC).date()
-        start = given.date_from.date() if given.date_from else today
-        end = given.date_to.date() if given.date_to else start + timedelta(days=14)
+        start = p.day("filter.from", given.date_from.date() if given.date_from else today)
+        end = p.day("filter.to", given.date_to.date() if given.date_to else None)
+        p.raise_if_any()
+        start = start or today
+        end = end or min(start + timedelta(days=14), LATEST)
         if end < start:
             p.add("filter.to", "must not be before from")
         elif (end - start).days > MAX_RANGE_DAYS:
@@ -197,7 +200,7 @@ class OperationsService:
         repos = self._uow.read()
         found = await repos.bookings.slice(await self._filter(repos, given), position, first + 1)
         return Slice(
-            items=[(encode_cursor(b.sort_at, b.id), b) for b in found[:first]],
+            items=[(encode_cursor(at, b.id), b) for at, b in found[:first]],
             has_next=len(found) > first,
         )
 
@@ -292,6 +295,10 @@ class OperationsService:
                 raise RevisionMismatch(booking.id, expected_revision, booking.revision)
             return [booking]
         assert target.group_id is not None  # noqa: S101 - checked above
+        if expected_revision is not None:
+            raise ValidationFailed(
+                [FieldProblem("expectedRevision", "applies to one booking, not to a group")]
+            )
         lines = await repos.bookings.in_groups([target.group_id], for_update=True)
         if not lines:
             raise NotFound(f"No booking group {target.group_id!r}")
@@ -346,8 +353,9 @@ class OperationsService:
         self, booking_id: str, start: datetime, expected_revision: int | None
     ) -> ChangeOutcome:
         self._principal.require(Scope.BOOKINGS_WRITE)
-        if start.tzinfo is None:
-            raise ValidationFailed([FieldProblem("startsAt", "needs a UTC offset")])
+        p = Problems()
+        p.instant("startsAt", start)
+        p.raise_if_any()
         payload = {"startsAt": start.isoformat()}
         return await self._change(booking_id, ChangeKind.RESCHEDULE, payload, expected_revision)
 

@@ -225,7 +225,7 @@ class Booking:
     )
     answers: list[Answer] = strawberry.field(description="Answers to the service's questions.")
     registration_number: str | None = strawberry.field(description="Licence plate.")
-    internal_comment: str | None = strawberry.field(description="Never shown to customers.")
+    staff_comment: strawberry.Private[str | None]
     comment_to_customer: str | None = strawberry.field(description="Sent to the customer.")
     notifications: Notifications | None = strawberry.field(description="Online bookings.")
     participants: list[Participant] = strawberry.field(description="People on the booking.")
@@ -236,6 +236,10 @@ class Booking:
     service_id: strawberry.Private[str | None]
     customer_id: strawberry.Private[str | None]
     resource_ids: strawberry.Private[tuple[str, ...]]
+
+    @strawberry.field(description="Staff notes; null for customer-side tokens.")
+    def internal_comment(self, info: strawberry.Info[Context, None]) -> str | None:
+        return self.staff_comment if info.context.principal.is_staff else None
 
     @strawberry.field(description="The booked service (online bookings).")
     async def service(self, info: strawberry.Info[Context, None]) -> Service | None:
@@ -326,7 +330,7 @@ class Booking:
                 for k, v in d.get("answers", {}).items()
             ],
             registration_number=d.get("registrationNumber"),
-            internal_comment=d.get("internalComment"),
+            staff_comment=d.get("internalComment"),
             comment_to_customer=d.get("commentToCustomer"),
             notifications=_notifications(d.get("notifications")),
             participants=[

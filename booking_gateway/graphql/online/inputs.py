@@ -5,9 +5,9 @@ from datetime import date, datetime
 import strawberry
 
 from booking_gateway.domain.booking_details import BookingDetails, CustomerInput
-from booking_gateway.domain.errors import FieldProblem, ValidationFailed
 from booking_gateway.domain.scheduling import Placement
 from booking_gateway.domain.services.online_booking import Visit
+from booking_gateway.domain.validation import Problems
 
 
 @strawberry.input(
@@ -168,20 +168,18 @@ class CreateBookingInput:
     details: BookingDetailsInput = strawberry.field(description="Customer, answers, extras.")
 
 
-def _aware(name: str, value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        raise ValidationFailed([FieldProblem(name, "needs a UTC offset, e.g. 2026-12-01T08:00Z")])
-    return value
-
-
 def to_visit(
     given: ReserveTimeslotInput | CreateBookingInput, *, outside_opening_hours: bool = False
 ) -> Visit:
+    p = Problems()
+    start = p.instant("startsAt", given.starts_at)
+    end = p.instant("endsAt", given.ends_at)
+    p.raise_if_any()
     return Visit(
         workshop_id=given.workshop_id,
         service_ids=[str(s) for s in given.service_ids],
-        start=_aware("startsAt", given.starts_at),
-        end=_aware("endsAt", given.ends_at),
+        start=start,
+        end=end,
         spots=given.spots,
         requested_resource_id=given.requested_resource_id,
         placement=given.placement,
