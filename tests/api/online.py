@@ -184,3 +184,23 @@ def local_at(day: date, hhmm: str, zone: str = "Europe/Copenhagen") -> str:
     hour, minute = map(int, hhmm.split(":"))
     moment = datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo(zone))
     return moment.isoformat()
+
+
+async def book(
+    api: Api, workshop_id: str, service_ids: list[str], start: str, **extra: Any
+) -> dict[str, Any]:
+    """``createBooking`` for the default customer; returns the result union member."""
+    result = await api.ok(
+        CREATE_BOOKING,
+        {
+            "input": {
+                "workshopId": workshop_id,
+                "serviceIds": service_ids,
+                "startsAt": start,
+                "details": {"customer": CUSTOMER},
+                **extra,
+            }
+        },
+    )
+    member: dict[str, Any] = result["createBooking"]
+    return member

@@ -15,6 +15,7 @@ from tests.api.online import (
     CUSTOMER,
     RESERVE,
     TIMESLOTS,
+    book,
     future_day,
     local_at,
     resource,
@@ -162,18 +163,8 @@ async def test_workshop_tokens_see_only_their_workshops_change_requests(
     first = await workshop(api)
     second = await workshop(api)
     service_id = await service(api, second)
-    made = await api.ok(
-        CREATE_BOOKING,
-        {
-            "input": {
-                "workshopId": second,
-                "serviceIds": [service_id],
-                "startsAt": local_at(future_day(), "09:00"),
-                "details": {"customer": CUSTOMER},
-            }
-        },
-    )
-    booking_id = made["createBooking"]["bookings"][0]["id"]
+    made = await book(api, second, [service_id], local_at(future_day(), "09:00"))
+    booking_id = made["bookings"][0]["id"]
     customer = api.as_(issuer.issue(tenant=api.tenant, subject="karen"))
     await customer.ok(
         "mutation($t: BookingTargetInput!) { cancelBookings(target: $t) { __typename } }",
@@ -239,18 +230,8 @@ async def test_ten_minute_services_book_back_to_back(api: Api) -> None:
     workshop_id = await workshop(api)
     service_id = await service(api, workshop_id, durationMinutes=10, slotIntervalMinutes=10)
     for start in ("09:00", "09:10", "09:20"):
-        made = await api.ok(
-            CREATE_BOOKING,
-            {
-                "input": {
-                    "workshopId": workshop_id,
-                    "serviceIds": [service_id],
-                    "startsAt": local_at(future_day(), start),
-                    "details": {"customer": CUSTOMER},
-                }
-            },
-        )
-        assert made["createBooking"]["__typename"] == "BookingSuccess", made
+        made = await book(api, workshop_id, [service_id], local_at(future_day(), start))
+        assert made["__typename"] == "BookingSuccess", made
 
 
 async def test_concurrent_workshops_with_one_dealer_number_get_a_validation_error(
@@ -272,20 +253,10 @@ async def test_concurrent_workshops_with_one_dealer_number_get_a_validation_erro
 async def test_group_transitions_refuse_an_expected_revision(api: Api) -> None:
     workshop_id = await workshop(api)
     service_id = await service(api, workshop_id)
-    made = await api.ok(
-        CREATE_BOOKING,
-        {
-            "input": {
-                "workshopId": workshop_id,
-                "serviceIds": [service_id],
-                "startsAt": local_at(future_day(), "09:00"),
-                "details": {"customer": CUSTOMER},
-            }
-        },
-    )
+    made = await book(api, workshop_id, [service_id], local_at(future_day(), "09:00"))
     result = await api.ok(
         "mutation($t: BookingTargetInput!) { transitionBookings(target: $t, to: CANCELLED, "
         "expectedRevision: 999) { __typename } }",
-        {"t": {"groupId": made["createBooking"]["groupId"]}},
+        {"t": {"groupId": made["groupId"]}},
     )
     assert result["transitionBookings"]["__typename"] == "ValidationError"
