@@ -13,6 +13,7 @@ from tests.api.online import (
     CREATE_RESOURCE,
     CUSTOMER,
     TIMESLOTS,
+    book,
     future_day,
     local_at,
     resource,
@@ -571,6 +572,7 @@ CONFIRM_WITH_DURATION = """
 mutation($target: BookingTargetInput!) {
   confirmBookings(target: $target, durationMinutes: 90) {
     __typename
+    ... on SlotUnavailableError { reason }
     ... on TransitionBookingsSuccess { bookings { status endsAt appointment { startsAt } } }
   }
   startBookings(target: $target) {
@@ -602,3 +604,41 @@ async def test_confirming_may_override_the_estimated_duration(api: Api) -> None:
     assert confirmed["status"] == "CONFIRMED"
     assert datetime.fromisoformat(confirmed["endsAt"]) - start == timedelta(minutes=90)
     assert result["startBookings"]["bookings"] == [{"status": "IN_PROGRESS"}]
+
+
+ESTIMATE = """
+mutation($target: BookingTargetInput!) {
+  confirmBookings(target: $target, durationMinutes: 90) {
+    __typename
+    ... on SlotUnavailableError { reason }
+    ... on TransitionBookingsSuccess { bookings { status endsAt } }
+  }
+}"""
+
+
+async def test_a_longer_estimate_blocks_the_extra_time_or_is_refused(api: Api) -> None:
+    # given two back-to-back 60-minute bookings of a capacity-1 service
+    workshop_id = await workshop(api)
+    service_id = await service(api, workshop_id)
+    first = await book(api, workshop_id, [service_id], local_at(future_day(), "09:00"))
+    target = {"bookingId": first["bookings"][0]["id"]}
+
+    # when staff estimate the first at 90 minutes while 10:00 is taken... then it is refused
+    await book(api, workshop_id, [service_id], local_at(future_day(), "10:00"))
+    refused = await api.ok(ESTIMATE, {"target": target})
+    assert refused["confirmBookings"]["__typename"] == "SlotUnavailableError"
+
+    # and with 10:00 free again, the estimate holds the time until 10:30
+    later = await book(api, workshop_id, [service_id], local_at(future_day(), "13:00"))
+    assert later["__typename"] == "BookingSuccess"
+    second = await api.ok(GROUPS, {"page": 1, "size": 10})
+    ten = next(
+        g
+        for g in second["bookingGroups"]["items"]
+        if g["bookings"][0]["appointment"]["localTime"] == "10:00"
+    )
+    await api.ok(CANCEL, {"target": {"groupId": ten["groupId"]}})
+    accepted = await api.ok(ESTIMATE, {"target": target})
+    assert accepted["confirmBookings"]["bookings"][0]["status"] == "CONFIRMED"
+    taken = await book(api, workshop_id, [service_id], local_at(future_day(), "10:15"))
+    assert taken["reason"] == "CAPACITY"

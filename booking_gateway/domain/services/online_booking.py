@@ -82,6 +82,7 @@ class Visit:
     requested_resource_id: str | None = None
     placement: Placement = Placement.SEQUENTIAL
     outside_opening_hours: bool = False
+    duration: timedelta | None = None  # staff's estimate, replacing the service's duration
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,10 +277,17 @@ class OnlineBookingService:
             )
 
     async def move_line(
-        self, repos: Repositories, booking: Booking, start: datetime, now: datetime
+        self,
+        repos: Repositories,
+        booking: Booking,
+        start: datetime,
+        now: datetime,
+        *,
+        duration: timedelta | None = None,
     ) -> Booking:
-        """Re-place one booked service line at ``start`` (same service, spots and length),
-        inside the caller's transaction; the booking keeps its id."""
+        """Re-place one booked service line at ``start`` (same service, spots and length, or
+        staff's new ``duration``, which may run past closing but never over busy resources or
+        capacity), inside the caller's transaction; the booking keeps its id."""
         if booking.service_id is None or booking.workshop_id is None:
             raise AssertionError("only online bookings hold allocations")
         old_start = booking.appointment.starts_at
@@ -291,6 +299,8 @@ class OnlineBookingService:
             start=start,
             end=start + length if length and not service.fixed_duration else None,
             spots=booking.spots or 1,
+            duration=duration,
+            outside_opening_hours=duration is not None,
         )
         await repos.allocations.release_bookings([booking.id])
         plan = await self._plan(repos, visit, now)
@@ -352,8 +362,11 @@ class OnlineBookingService:
                 p.add("requestedResourceId", "these services do not let customers choose")
             elif not any(chosen.type in s.required_resource_types for s in services):
                 p.add("requestedResourceId", f"these services need no {chosen.type!r}")
-        duration = None
-        if visit.start is not None and visit.end is not None and services:
+        duration = visit.duration
+        if duration is not None:
+            if duration > MAX_VISIT:
+                p.add("durationMinutes", "a visit lasts at most 24 hours")
+        elif visit.start is not None and visit.end is not None and services:
             duration = visit.end - visit.start
             if services[0].fixed_duration:
                 p.add("end", "this service has a fixed duration: leave end out")
@@ -361,7 +374,12 @@ class OnlineBookingService:
                 p.add("end", f"must be at least {services[0].duration_minutes} minutes after start")
             elif duration > MAX_VISIT:
                 p.add("end", "a visit lasts at most 24 hours")
-        elif visit.start is not None and services and not services[0].fixed_duration:
+        elif (
+            visit.start is not None
+            and services
+            and not services[0].fixed_duration
+            and (visit.duration is None)
+        ):
             p.add("end", "this service has no fixed duration: give the end")
         p.raise_if_any()
         settings = await repos.tenants.settings()

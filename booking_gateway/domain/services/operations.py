@@ -325,10 +325,15 @@ class OperationsService:
             changed = replace(changed, cancelled_at=now)
         if to not in ACTIVE:
             await repos.allocations.release_bookings([booking.id])
-        if to is BookingStatus.CONFIRMED and duration_minutes and booking.appointment.starts_at:
-            changed = replace(
-                changed, ends_at=booking.appointment.starts_at + timedelta(minutes=duration_minutes)
-            )
+        start = booking.appointment.starts_at
+        if to is BookingStatus.CONFIRMED and duration_minutes and start:
+            estimate = timedelta(minutes=duration_minutes)
+            if booking.service_id is not None:  # its time and resources follow the estimate
+                changed = await self._online.move_line(
+                    repos, changed, start, now, duration=estimate
+                )
+            else:
+                changed = replace(changed, ends_at=start + estimate)
             details["estimatedDurationMinutes"] = duration_minutes
         if to is BookingStatus.COMPLETED and booking.vin:
             await repos.service_history.add(

@@ -197,6 +197,7 @@ TransitionBookingsResult = Annotated[
     TransitionBookingsSuccess
     | InvalidTransitionError
     | RevisionMismatchError
+    | SlotUnavailableError
     | NotFoundError
     | ValidationError,
     strawberry.union("TransitionBookingsResult", description="The bookings, or why not."),
