@@ -642,3 +642,55 @@ async def test_a_longer_estimate_blocks_the_extra_time_or_is_refused(api: Api) -
     assert accepted["confirmBookings"]["bookings"][0]["status"] == "CONFIRMED"
     taken = await book(api, workshop_id, [service_id], local_at(future_day(), "10:15"))
     assert taken["reason"] == "CAPACITY"
+
+
+async def test_a_new_workshop_time_zone_moves_local_dates_and_keeps_paging_whole(
+    api: Api,
+) -> None:
+    # given two bookings of a Copenhagen workshop, one on the night of 23 August
+    workshop_id = await workshop(api)
+    day = future_day(2)
+    for n, when in enumerate((f"{day.isoformat()}T02:30:00Z", day.isoformat())):
+        await api.ok(
+            ADD,
+            {
+                "input": booking_input(
+                    bookingId=f"tz{n}", appointmentDate=when, workshopId=workshop_id
+                )
+            },
+        )
+
+    # when the workshop moves to New York
+    moved = await api.ok(
+        "mutation($i: UpdateWorkshopInput!) { updateWorkshop(input: $i) { __typename } }",
+        {"i": {"id": workshop_id, "timeZone": "America/New_York"}},
+    )
+    assert moved["updateWorkshop"]["__typename"] == "WorkshopSuccess"
+
+    # then the night booking's local date is the day before, and paging finds both once
+    page = await api.ok(
+        GROUPS,
+        {
+            "page": 1,
+            "size": 10,
+            "filter": {"from": (day - timedelta(days=1)).isoformat(), "to": day.isoformat()},
+        },
+    )
+    dates = sorted(g["bookings"][0]["appointment"]["date"] for g in page["bookingGroups"]["items"])
+    assert dates == [(day - timedelta(days=1)).isoformat(), day.isoformat()]
+    seen, after = [], None
+    while True:
+        found = await api.ok(
+            CONNECTION,
+            {
+                "first": 1,
+                "after": after,
+                "filter": {"from": (day - timedelta(days=1)).isoformat(), "to": day.isoformat()},
+            },
+        )
+        connection = found["bookingsConnection"]
+        seen += [e["node"]["id"] for e in connection["edges"]]
+        after = connection["pageInfo"]["endCursor"]
+        if not connection["pageInfo"]["hasNextPage"]:
+            break
+    assert len(seen) == len(set(seen)) == 2

@@ -201,6 +201,12 @@ class BookingRepository:
         )
         return [_to_booking(r) for r in rows]
 
+    async def of_workshop(self, workshop_id: str) -> list[Booking]:
+        rows = await self._db.fetch_all(
+            self._select(for_update=True).where(bookings.c.workshop_id == workshop_id)
+        )
+        return [_to_booking(r) for r in rows]
+
     # -- workshop operations -------------------------------------------------------------
 
     def _filtered(self, f: BookingFilter) -> sa.Select[Any]:

@@ -10,8 +10,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
 
 from booking_gateway.auth import Principal, Scope
+from booking_gateway.db.unit_of_work import Repositories
 from booking_gateway.domain.catalog import (
     CustomField,
     CustomFieldType,
@@ -377,4 +379,20 @@ class CatalogService:
                 special_days={k: [list(i) for i in v] for k, v in special.items()},
             )
             await repos.workshops.update(updated)
+            if updated.time_zone != workshop.time_zone:
+                await self._relocalise(repos, updated)
             return updated
+
+    async def _relocalise(self, repos: Repositories, workshop: Workshop) -> None:
+        """A new time zone moves the local dates and list order of the workshop's bookings
+        (derived values: the instants, and so the revisions and history, stay as they are)."""
+        zone = ZoneInfo(workshop.time_zone)
+        for booking in await repos.bookings.of_workshop(workshop.id):
+            start = booking.appointment.starts_at
+            local_date = start.astimezone(zone).date() if start else booking.appointment.local_date
+            moved = replace(
+                booking,
+                time_zone=workshop.time_zone,
+                appointment=replace(booking.appointment, local_date=local_date),
+            )
+            await repos.bookings.update(moved, expected_revision=booking.revision)
