@@ -12,6 +12,7 @@ from typing import Any, NewType
 
 from booking_gateway.domain.ids import BookingId, TenantId, WorkshopId
 from booking_gateway.domain.scheduling import (
+    AllocatedService,
     OpeningHours,
     OpeningInterval,
     Resource,
@@ -219,38 +220,27 @@ class ReservationStatus(StrEnum):
     EXPIRED = "EXPIRED"
 
 
-@dataclass(frozen=True, slots=True)
-class Line:
-    """One service of a visit, as allocated: the customer's time, the blocked time (buffers
-    included) and the resources."""
+def line_document(line: AllocatedService) -> dict[str, Any]:
+    """A reservation's allocated service line, as stored in its JSON."""
+    return {
+        "serviceId": line.service_id,
+        "start": line.start.isoformat(),
+        "end": line.end.isoformat(),
+        "blockedStart": line.blocked_start.isoformat(),
+        "blockedEnd": line.blocked_end.isoformat(),
+        "resourceIds": list(line.resource_ids),
+    }
 
-    service_id: ServiceId
-    start: datetime
-    end: datetime
-    blocked_start: datetime
-    blocked_end: datetime
-    resource_ids: tuple[ResourceId, ...]
 
-    def to_document(self) -> dict[str, Any]:
-        return {
-            "serviceId": self.service_id,
-            "start": self.start.isoformat(),
-            "end": self.end.isoformat(),
-            "blockedStart": self.blocked_start.isoformat(),
-            "blockedEnd": self.blocked_end.isoformat(),
-            "resourceIds": list(self.resource_ids),
-        }
-
-    @classmethod
-    def from_document(cls, doc: Mapping[str, Any]) -> Line:
-        return cls(
-            service_id=ServiceId(doc["serviceId"]),
-            start=datetime.fromisoformat(doc["start"]),
-            end=datetime.fromisoformat(doc["end"]),
-            blocked_start=datetime.fromisoformat(doc["blockedStart"]),
-            blocked_end=datetime.fromisoformat(doc["blockedEnd"]),
-            resource_ids=tuple(ResourceId(r) for r in doc["resourceIds"]),
-        )
+def line_from_document(doc: Mapping[str, Any]) -> AllocatedService:
+    return AllocatedService(
+        service_id=ServiceId(doc["serviceId"]),
+        start=datetime.fromisoformat(doc["start"]),
+        end=datetime.fromisoformat(doc["end"]),
+        blocked_start=datetime.fromisoformat(doc["blockedStart"]),
+        blocked_end=datetime.fromisoformat(doc["blockedEnd"]),
+        resource_ids=tuple(ResourceId(r) for r in doc["resourceIds"]),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,7 +252,7 @@ class Reservation:
     ends_at: datetime
     expires_at: datetime
     spots: int
-    lines: tuple[Line, ...]
+    lines: tuple[AllocatedService, ...]  # the visit's services as allocated
     created_by: str
     created_at: datetime
     notes: str | None = None

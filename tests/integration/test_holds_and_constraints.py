@@ -13,11 +13,10 @@ from booking_gateway.db.engine import Db
 from booking_gateway.db.repositories import TenantScope
 from booking_gateway.db.unit_of_work import SqlUnitOfWork
 from booking_gateway.domain.booking_details import BookingDetails, CustomerInput
-from booking_gateway.domain.catalog import Line
 from booking_gateway.domain.errors import ReservationExpired, SlotTaken
 from booking_gateway.domain.ids import RequestId, TenantId
 from booking_gateway.domain.models import RequestMeta
-from booking_gateway.domain.scheduling import ResourceId, ServiceId
+from booking_gateway.domain.scheduling import AllocatedService, ResourceId, ServiceId
 from booking_gateway.domain.services.admin import AdminService
 from booking_gateway.domain.services.catalog import CatalogService, ServiceInput, WorkshopChange
 from booking_gateway.domain.services.online_booking import OnlineBookingService, Visit
@@ -85,7 +84,7 @@ async def test_the_database_refuses_capacity_beyond_the_limit(db: Db) -> None:
     # given one spot allocated of a capacity-1 service (bypassing the scheduler's check)
     repos = SqlUnitOfWork(db, TenantScope(TenantId(f"t-{uuid.uuid4().hex[:10]}")))
     start = datetime(2026, 12, 1, 9, tzinfo=UTC)
-    line = Line(
+    line = AllocatedService(
         ServiceId("svc"), start, start + timedelta(hours=1), start, start + timedelta(hours=1), ()
     )
     async with repos.begin() as r:
@@ -122,10 +121,10 @@ async def test_postgresql_refuses_overlapping_use_of_a_resource(db: Db) -> None:
     repos = SqlUnitOfWork(db, TenantScope(TenantId(f"t-{uuid.uuid4().hex[:10]}")))
     start = datetime(2026, 12, 1, 9, tzinfo=UTC)
     lift = (ResourceId(f"lift-{uuid.uuid4().hex[:6]}"),)
-    first = Line(
+    first = AllocatedService(
         ServiceId("a"), start, start + timedelta(hours=1), start, start + timedelta(hours=1), lift
     )
-    overlapping = Line(
+    overlapping = AllocatedService(
         ServiceId("b"),
         start,
         start + timedelta(hours=1),

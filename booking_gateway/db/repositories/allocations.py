@@ -20,9 +20,14 @@ from booking_gateway.db.engine import Db
 from booking_gateway.db.repositories import TenantScope
 from booking_gateway.db.tables import allocations, capacity_usage
 from booking_gateway.db.types import utc_from_driver
-from booking_gateway.domain.catalog import Line
 from booking_gateway.domain.errors import SlotTaken
-from booking_gateway.domain.scheduling import Busy, BusyKind, ResourceId, ServiceId
+from booking_gateway.domain.scheduling import (
+    AllocatedService,
+    Busy,
+    BusyKind,
+    ResourceId,
+    ServiceId,
+)
 
 # Services are defined in whole 5-minute steps (durations, buffers, slot grid), so 5-minute
 # cells never make two back-to-back visits share a cell.
@@ -119,7 +124,7 @@ class AllocationRepository:
         workshop_id: str,
         visit_id: str,
         line_id: str,
-        line: Line,
+        line: AllocatedService,
         spots: int,
         capacity: int,
         expires_at: datetime | None,

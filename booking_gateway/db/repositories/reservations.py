@@ -10,10 +10,11 @@ from booking_gateway.db.repositories import TenantScope
 from booking_gateway.db.tables import reservations
 from booking_gateway.domain.catalog import (
     GroupId,
-    Line,
     Reservation,
     ReservationId,
     ReservationStatus,
+    line_document,
+    line_from_document,
 )
 from booking_gateway.domain.ids import WorkshopId
 
@@ -27,7 +28,7 @@ def _to_reservation(row: Mapping[str, Any]) -> Reservation:
         ends_at=row["ends_at"],
         expires_at=row["expires_at"],
         spots=row["spots"],
-        lines=tuple(Line.from_document(d) for d in row["lines"]["lines"]),
+        lines=tuple(line_from_document(d) for d in row["lines"]["lines"]),
         created_by=row["created_by"],
         created_at=row["created_at"],
         notes=row["notes"],
@@ -62,7 +63,7 @@ class ReservationRepository:
                 ends_at=reservation.ends_at,
                 expires_at=reservation.expires_at,
                 spots=reservation.spots,
-                lines={"lines": [line.to_document() for line in reservation.lines]},
+                lines={"lines": [line_document(line) for line in reservation.lines]},
                 notes=reservation.notes,
                 group_id=reservation.group_id,
                 created_by=reservation.created_by,

@@ -27,7 +27,6 @@ from booking_gateway.domain.catalog import (
     Customer,
     CustomerId,
     GroupId,
-    Line,
     Reservation,
     ReservationId,
     ReservationStatus,
@@ -53,6 +52,7 @@ from booking_gateway.domain.models import (
     Workshop,
 )
 from booking_gateway.domain.scheduling import (
+    AllocatedService,
     Placement,
     Resource,
     SlotQuery,
@@ -158,7 +158,7 @@ class OnlineBookingService:
                 ends_at=slot.end,
                 expires_at=now + timedelta(minutes=plan.settings.reservation_hold_minutes),
                 spots=plan.query.spots,
-                lines=_lines(slot),
+                lines=slot.allocation,
                 created_by=self._principal.subject,
                 created_at=now,
                 notes=clean_notes,
@@ -250,7 +250,7 @@ class OnlineBookingService:
             plan = await self._plan(repos, sized, now)
             slot = await self._place(repos, plan, sized, now)
             group_id = GroupId(str(uuid.uuid4()))
-            lines = _lines(slot)
+            lines = slot.allocation
             ids = [new_booking_id() for _ in lines]
             for index, line in enumerate(lines):
                 await repos.allocations.allocate(
@@ -304,7 +304,7 @@ class OnlineBookingService:
         )
         await repos.allocations.release_bookings([booking.id])
         plan = await self._plan(repos, visit, now)
-        [line] = _lines(await self._place(repos, plan, visit, now))
+        [line] = (await self._place(repos, plan, visit, now)).allocation
         await repos.allocations.allocate(
             workshop_id=booking.workshop_id,
             visit_id=booking.group_key,
@@ -423,7 +423,7 @@ class OnlineBookingService:
         repos: Repositories,
         workshop: Workshop,
         services: list[Service],
-        lines: Sequence[Line],
+        lines: Sequence[AllocatedService],
         spots: int,
         details: BookingDetails,
         group_id: GroupId,
@@ -543,20 +543,6 @@ class OnlineBookingService:
     @staticmethod
     def _hours(workshop: Workshop) -> Any:
         return opening_hours(workshop.time_zone, workshop.opening_hours, workshop.special_days)
-
-
-def _lines(slot: Timeslot) -> tuple[Line, ...]:
-    return tuple(
-        Line(
-            service_id=a.service_id,
-            start=a.start,
-            end=a.end,
-            blocked_start=a.blocked_start,
-            blocked_end=a.blocked_end,
-            resource_ids=tuple(a.resource_ids),
-        )
-        for a in slot.allocation
-    )
 
 
 def _details(
