@@ -192,15 +192,25 @@ class AllocationRepository:
             )
         )
 
-    async def _release_rows(self, condition: sa.ColumnElement[bool]) -> list[str]:
-        workshops_touched = await self._db.fetch_all(
-            sa.select(allocations.c.workshop_id)
-            .where(
-                allocations.c.tenant_id == self._tenant, allocations.c.active.is_(True), condition
+    async def _release_rows(
+        self, condition: sa.ColumnElement[bool], workshop_id: str | None = None
+    ) -> list[str]:
+        """Deactivate matching allocations and give their capacity back, under the locks of
+        the workshops concerned (``workshop_id`` when the caller knows the only one)."""
+        if workshop_id is not None:
+            touched = [workshop_id]
+        else:
+            rows = await self._db.fetch_all(
+                sa.select(allocations.c.workshop_id)
+                .where(
+                    allocations.c.tenant_id == self._tenant,
+                    allocations.c.active.is_(True),
+                    condition,
+                )
+                .distinct()
             )
-            .distinct()
-        )
-        await self.lock_workshops([r["workshop_id"] for r in workshops_touched])
+            touched = [r["workshop_id"] for r in rows]
+        await self.lock_workshops(touched)
         released = await self._db.fetch_all(
             allocations.update()
             .where(
@@ -243,7 +253,8 @@ class AllocationRepository:
                 allocations.c.workshop_id == workshop_id,
                 allocations.c.expires_at.is_not(None),
                 allocations.c.expires_at <= now,
-            )
+            ),
+            workshop_id,
         )
 
     async def release_reservation(self, reservation_id: str) -> None:

@@ -247,7 +247,7 @@ class OnlineBookingService:
             spots = spots_from_quantities(p, services, details, visit.spots)
             p.raise_if_any()
             sized = replace(visit, spots=spots)
-            plan = await self._plan(repos, sized, now)
+            plan = await self._plan(repos, sized, now, services)
             slot = await self._place(repos, plan, sized, now)
             group_id = GroupId(str(uuid.uuid4()))
             lines = slot.allocation
@@ -327,7 +327,14 @@ class OnlineBookingService:
 
     # -- shared steps ------------------------------------------------------------------
 
-    async def _plan(self, repos: Repositories, visit: Visit, now: datetime) -> _Plan:
+    async def _plan(
+        self,
+        repos: Repositories,
+        visit: Visit,
+        now: datetime,
+        services: list[Service] | None = None,
+    ) -> _Plan:
+        """Check a visit against the catalog and policies; ``services`` when already loaded."""
         p = Problems()
         if not visit.service_ids:
             p.add("serviceIds", "name at least one service")
@@ -339,7 +346,8 @@ class OnlineBookingService:
             p.add("spots", f"must be between 1 and {MAX_SPOTS}")
         p.raise_if_any()
         workshop = await self._workshop(repos, visit.workshop_id)
-        services = await self._services(repos, visit.service_ids)
+        if services is None:
+            services = await self._services(repos, visit.service_ids)
         pool = await repos.resources.list_all(workshop.id)
         for service in services:
             if workshop.id not in service.workshop_ids:
