@@ -24,17 +24,18 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from booking_gateway.app import create_app
-from booking_gateway.auth import ALL_SCOPES, Principal, TokenIssuer
+from booking_gateway.auth import TokenIssuer
 from booking_gateway.db.migrate import upgrade
 from booking_gateway.db.repositories import TenantScope
 from booking_gateway.db.tables import allocations
 from booking_gateway.db.unit_of_work import SqlUnitOfWork
 from booking_gateway.domain.ids import RequestId, TenantId
 from booking_gateway.domain.models import RequestMeta
+from booking_gateway.domain.principal import ALL_SCOPES, Principal
 from booking_gateway.domain.scheduling import compute_timeslots
-from booking_gateway.domain.services.admin import AdminService
-from booking_gateway.domain.services.catalog import CatalogService, ServiceInput, WorkshopChange
-from booking_gateway.domain.services.online_booking import OnlineBookingService, Visit
+from booking_gateway.services.admin import AdminService
+from booking_gateway.services.catalog import CatalogService, ServiceInput, WorkshopChange
+from booking_gateway.services.online_booking import OnlineBookingService, Visit
 
 SECRET = "bench-secret-0123456789abcdef0123456789abcdef0123456789abcdef012"
 DAYS, RESOURCES, BOOKINGS, RUNS = 14, 20, 1000, 30

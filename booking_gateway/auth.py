@@ -9,46 +9,16 @@ from __future__ import annotations
 import re
 import secrets
 import time
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 import jwt
 
-from booking_gateway.domain.errors import AuthenticationError, PermissionDenied
+from booking_gateway.domain.errors import AuthenticationError
 from booking_gateway.domain.ids import TenantId, WorkshopId
+from booking_gateway.domain.principal import DEFAULT_TOKEN_SCOPES, Principal
 from booking_gateway.settings import Settings, SettingsError
 
 TENANT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
-
-
-class Scope(StrEnum):
-    BOOKINGS_READ = "bookings:read"
-    BOOKINGS_WRITE = "bookings:write"
-    STAFF = "staff"
-    ADMIN = "admin"
-
-
-ALL_SCOPES = " ".join(s.value for s in Scope)
-DEFAULT_TOKEN_SCOPES = f"{Scope.BOOKINGS_READ} {Scope.BOOKINGS_WRITE}"
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    tenant: TenantId
-    subject: str
-    scopes: frozenset[str]
-    workshop: WorkshopId | None = None
-
-    @property
-    def is_staff(self) -> bool:
-        """Workshop staff (``staff`` or ``admin``), as opposed to a customer-side token."""
-        return bool({Scope.STAFF, Scope.ADMIN} & self.scopes)
-
-    def require(self, scope: Scope) -> None:
-        # "admin" implies every other scope of its tenant.
-        if scope not in self.scopes and Scope.ADMIN not in self.scopes:
-            raise PermissionDenied(f"This token lacks the scope '{scope}'", requiredScope=scope)
 
 
 def _read(path: Any) -> str:

@@ -10,7 +10,8 @@ import secrets
 import sys
 from pathlib import Path
 
-from booking_gateway.auth import ALL_SCOPES, DEFAULT_TOKEN_SCOPES, TokenIssuer
+from booking_gateway.auth import TokenIssuer
+from booking_gateway.domain.principal import ALL_SCOPES, DEFAULT_TOKEN_SCOPES
 from booking_gateway.settings import Settings, SettingsError
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from booking_gateway.auth import ALL_SCOPES, Principal
 from booking_gateway.db.engine import Db
 from booking_gateway.db.repositories import TenantScope
 from booking_gateway.db.unit_of_work import SqlUnitOfWork
@@ -20,9 +19,10 @@ from booking_gateway.domain.catalog import (
 )
 from booking_gateway.domain.ids import RequestId, TenantId
 from booking_gateway.domain.models import RequestMeta
-from booking_gateway.domain.services.admin import AdminService
-from booking_gateway.domain.services.catalog import CatalogService, ServiceInput, WorkshopChange
-from booking_gateway.domain.services.dealer_import import DealerImportService, ImportInput
+from booking_gateway.domain.principal import ALL_SCOPES, Principal
+from booking_gateway.services.admin import AdminService
+from booking_gateway.services.catalog import CatalogService, ServiceInput, WorkshopChange
+from booking_gateway.services.dealer_import import DealerImportService, ImportInput
 
 DEMO_TENANT = "demo"
 WEEK = {

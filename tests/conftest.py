@@ -23,9 +23,10 @@ import pytest
 from starlette.applications import Starlette
 
 from booking_gateway.app import create_app
-from booking_gateway.auth import ALL_SCOPES, TokenIssuer
+from booking_gateway.auth import TokenIssuer
 from booking_gateway.db.engine import Db
 from booking_gateway.db.migrate import upgrade
+from booking_gateway.domain.principal import ALL_SCOPES
 from booking_gateway.settings import Settings
 
 TEST_SECRET = "test-secret-0123456789abcdef0123456789abcdef0123456789abcdef0123"

@@ -8,20 +8,20 @@ from functools import cached_property
 
 from strawberry.dataloader import DataLoader
 
-from booking_gateway.auth import Principal
 from booking_gateway.db.engine import Db
 from booking_gateway.db.repositories import TenantScope
 from booking_gateway.db.unit_of_work import SqlUnitOfWork
 from booking_gateway.domain.catalog import Customer, Service, WorkshopResource
 from booking_gateway.domain.models import RequestMeta, Workshop
 from booking_gateway.domain.operations import Message
-from booking_gateway.domain.services.admin import AdminService
-from booking_gateway.domain.services.bookings import BookingReader
-from booking_gateway.domain.services.catalog import CatalogService
-from booking_gateway.domain.services.dealer_import import DealerImportService
-from booking_gateway.domain.services.feed import ChangeFeedService
-from booking_gateway.domain.services.online_booking import OnlineBookingService
-from booking_gateway.domain.services.operations import OperationsService
+from booking_gateway.domain.principal import Principal
+from booking_gateway.services.admin import AdminService
+from booking_gateway.services.bookings import BookingReader
+from booking_gateway.services.catalog import CatalogService
+from booking_gateway.services.dealer_import import DealerImportService
+from booking_gateway.services.feed import ChangeFeedService
+from booking_gateway.services.online_booking import OnlineBookingService
+from booking_gateway.services.operations import OperationsService
 
 FALLBACK_LANGUAGE = "en"
 

@@ -8,7 +8,7 @@ import strawberry
 from booking_gateway.domain import catalog, models
 from booking_gateway.domain import operations as ops
 from booking_gateway.domain.scheduling import Placement
-from booking_gateway.domain.services.operations import ApplyTo
+from booking_gateway.services.operations import ApplyTo
 
 strawberry.enum(models.BookingStatus, description="Canonical booking status.")
 strawberry.enum(

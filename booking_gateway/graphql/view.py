@@ -23,11 +23,12 @@ from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
-from booking_gateway.auth import Principal, TokenVerifier
+from booking_gateway.auth import TokenVerifier
 from booking_gateway.db.engine import Db
 from booking_gateway.domain.errors import AuthenticationError
 from booking_gateway.domain.ids import RequestId
 from booking_gateway.domain.models import RequestMeta
+from booking_gateway.domain.principal import Principal
 from booking_gateway.graphql.context import Context, parse_accept_language
 from booking_gateway.graphql.errors import (
     BAD_USER_INPUT,

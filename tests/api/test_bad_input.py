@@ -12,7 +12,7 @@ import pytest
 
 from booking_gateway.app import create_app
 from booking_gateway.auth import TokenIssuer
-from booking_gateway.domain.services.bookings import BookingReader
+from booking_gateway.services.bookings import BookingReader
 from booking_gateway.settings import Settings
 from tests.api.queries import ADD, BY_ID, BY_KEY, VIEWER, booking_input
 from tests.conftest import Api

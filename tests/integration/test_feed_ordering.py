@@ -12,7 +12,6 @@ import asyncpg
 import pytest
 import sqlalchemy as sa
 
-from booking_gateway.auth import Principal, Scope
 from booking_gateway.db.engine import Db
 from booking_gateway.db.repositories import TenantScope
 from booking_gateway.db.repositories.feed import FeedRepository
@@ -26,7 +25,8 @@ from booking_gateway.domain.models import (
     Precision,
     Workshop,
 )
-from booking_gateway.domain.services.feed import ChangeFeedService, FeedItem
+from booking_gateway.domain.principal import Principal, Scope
+from booking_gateway.services.feed import ChangeFeedService, FeedItem
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 # How long a test waits for events to pass the horizon (a concurrent autovacuum ANALYZE, say,

@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from booking_gateway.auth import ALL_SCOPES, Principal
 from booking_gateway.db.engine import Db
 from booking_gateway.db.repositories import TenantScope
 from booking_gateway.db.unit_of_work import SqlUnitOfWork
@@ -16,10 +15,11 @@ from booking_gateway.domain.booking_details import BookingDetails, CustomerInput
 from booking_gateway.domain.errors import ReservationExpired, SlotTaken
 from booking_gateway.domain.ids import RequestId, TenantId
 from booking_gateway.domain.models import RequestMeta
+from booking_gateway.domain.principal import ALL_SCOPES, Principal
 from booking_gateway.domain.scheduling import AllocatedService, ResourceId, ServiceId
-from booking_gateway.domain.services.admin import AdminService
-from booking_gateway.domain.services.catalog import CatalogService, ServiceInput, WorkshopChange
-from booking_gateway.domain.services.online_booking import OnlineBookingService, Visit
+from booking_gateway.services.admin import AdminService
+from booking_gateway.services.catalog import CatalogService, ServiceInput, WorkshopChange
+from booking_gateway.services.online_booking import OnlineBookingService, Visit
 
 T0 = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)  # a Monday
 ZONE = ZoneInfo("Europe/Copenhagen")

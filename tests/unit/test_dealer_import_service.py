@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from booking_gateway.auth import Principal
 from booking_gateway.domain.errors import (
     BookingAlreadyExists,
     PermissionDenied,
@@ -21,7 +20,8 @@ from booking_gateway.domain.models import (
     RequestMeta,
     Workshop,
 )
-from booking_gateway.domain.services.dealer_import import DealerImportService, ImportInput
+from booking_gateway.domain.principal import Principal
+from booking_gateway.services.dealer_import import DealerImportService, ImportInput
 from tests.unit.fakes import FakeUnitOfWork
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)

@@ -5,7 +5,6 @@ from typing import Annotated
 import strawberry
 
 from booking_gateway.domain.errors import ValidationFailed
-from booking_gateway.domain.services.admin import SettingsChange
 from booking_gateway.graphql.admin.types import (
     CreateWorkshopInput,
     CreateWorkshopResult,
@@ -19,6 +18,7 @@ from booking_gateway.graphql.admin.types import (
 from booking_gateway.graphql.catalog.types import Workshop
 from booking_gateway.graphql.context import Context
 from booking_gateway.graphql.errors import ValidationError
+from booking_gateway.services.admin import SettingsChange
 
 
 @strawberry.type

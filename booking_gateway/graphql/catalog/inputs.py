@@ -3,8 +3,8 @@ from __future__ import annotations
 import strawberry
 
 from booking_gateway.domain import catalog
-from booking_gateway.domain.services.catalog import ServiceInput as DomainServiceInput
-from booking_gateway.domain.services.catalog import WorkshopChange
+from booking_gateway.services.catalog import ServiceInput as DomainServiceInput
+from booking_gateway.services.catalog import WorkshopChange
 
 
 @strawberry.input(description="A text in one language.")

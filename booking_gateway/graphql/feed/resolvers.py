@@ -4,9 +4,9 @@ from typing import Annotated
 
 import strawberry
 
-from booking_gateway.domain.services.feed import MAX_PAGE_SIZE, FeedItem
 from booking_gateway.graphql.bookings.types import AuditEvent
 from booking_gateway.graphql.context import Context
+from booking_gateway.services.feed import MAX_PAGE_SIZE, FeedItem
 
 DEFAULT_PAGE_SIZE = 100
 

@@ -6,8 +6,8 @@ import strawberry
 
 from booking_gateway.domain.booking_details import BookingDetails, CustomerInput
 from booking_gateway.domain.scheduling import Placement
-from booking_gateway.domain.services.online_booking import Visit
 from booking_gateway.domain.validation import Problems
+from booking_gateway.services.online_booking import Visit
 
 
 @strawberry.input(

@@ -13,7 +13,6 @@ from booking_gateway.domain.errors import (
     ValidationFailed,
 )
 from booking_gateway.domain.scheduling import Placement
-from booking_gateway.domain.services.online_booking import Visit
 from booking_gateway.graphql.bookings.types import Booking
 from booking_gateway.graphql.context import Context
 from booking_gateway.graphql.errors import (
@@ -32,6 +31,7 @@ from booking_gateway.graphql.online.inputs import (
     to_visit,
 )
 from booking_gateway.graphql.online.types import Reservation, Timeslots
+from booking_gateway.services.online_booking import Visit
 
 
 @strawberry.type(description="The timeslot is held.")

@@ -8,7 +8,6 @@ import strawberry
 from booking_gateway.domain import operations as ops
 from booking_gateway.domain.errors import DomainError
 from booking_gateway.domain.models import BookingStatus
-from booking_gateway.domain.services.operations import ApplyTo, FilterInput, TransitionInput
 from booking_gateway.graphql.bookings.types import Booking, BookingMessage
 from booking_gateway.graphql.context import Context
 from booking_gateway.graphql.errors import error_member
@@ -36,6 +35,7 @@ from booking_gateway.graphql.operations.types import (
     TransitionBookingsSuccess,
     UpdateBookingResult,
 )
+from booking_gateway.services.operations import ApplyTo, FilterInput, TransitionInput
 
 Info = strawberry.Info[Context, None]
 

@@ -8,7 +8,6 @@ from strawberry.scalars import JSON
 
 from booking_gateway.domain import operations as ops
 from booking_gateway.domain.models import BookingStatus
-from booking_gateway.domain.services.operations import FilterInput, Target
 from booking_gateway.graphql.bookings.types import Booking, BookingMessage
 from booking_gateway.graphql.errors import (
     ConflictError,
@@ -18,6 +17,7 @@ from booking_gateway.graphql.errors import (
     SlotUnavailableError,
     ValidationError,
 )
+from booking_gateway.services.operations import FilterInput, Target
 
 
 @strawberry.input(description="001-style filters. Dates are local appointment dates.")

@@ -17,7 +17,6 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from booking_gateway.auth import Principal, Scope
 from booking_gateway.db.unit_of_work import Repositories
 from booking_gateway.domain.errors import (
     Conflict,
@@ -49,10 +48,11 @@ from booking_gateway.domain.operations import (
     ServiceRecord,
     Slice,
 )
-from booking_gateway.domain.services import UnitOfWork, record, utc_now
-from booking_gateway.domain.services.online_booking import OnlineBookingService
+from booking_gateway.domain.principal import Principal, Scope
 from booking_gateway.domain.status import ACTIVE, TRANSITIONS, allowed
 from booking_gateway.domain.validation import LATEST, Problems, in_range
+from booking_gateway.services import UnitOfWork, record, utc_now
+from booking_gateway.services.online_booking import OnlineBookingService
 
 MAX_PAGE_SIZE = 200
 MAX_RANGE_DAYS = 366

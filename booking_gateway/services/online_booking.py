@@ -12,7 +12,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from booking_gateway.auth import Principal, Scope
 from booking_gateway.db.unit_of_work import Repositories
 from booking_gateway.domain.booking_details import (
     BookingDetails,
@@ -51,6 +50,7 @@ from booking_gateway.domain.models import (
     TenantSettings,
     Workshop,
 )
+from booking_gateway.domain.principal import Principal, Scope
 from booking_gateway.domain.scheduling import (
     AllocatedService,
     Placement,
@@ -61,8 +61,8 @@ from booking_gateway.domain.scheduling import (
     check_slot,
     compute_timeslots,
 )
-from booking_gateway.domain.services import UnitOfWork, record, utc_now
 from booking_gateway.domain.validation import Problems
+from booking_gateway.services import UnitOfWork, record, utc_now
 
 MAX_RANGE_DAYS = 31
 MAX_SERVICES = 5

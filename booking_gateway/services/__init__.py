@@ -7,10 +7,10 @@ from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from booking_gateway.auth import Principal
 from booking_gateway.db.unit_of_work import Repositories
 from booking_gateway.domain.ids import AuditEventId
 from booking_gateway.domain.models import AuditAction, AuditEvent, Booking, RequestMeta
+from booking_gateway.domain.principal import Principal
 
 
 class UnitOfWork(Protocol):

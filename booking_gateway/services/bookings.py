@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from booking_gateway.auth import Principal, Scope
 from booking_gateway.domain.catalog import Customer, WorkshopResource
 from booking_gateway.domain.models import AuditEvent, Booking, Workshop
-from booking_gateway.domain.services import UnitOfWork
+from booking_gateway.domain.principal import Principal, Scope
+from booking_gateway.services import UnitOfWork
 
 
 class BookingReader:

@@ -12,7 +12,6 @@ from datetime import date, datetime
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from booking_gateway.auth import Principal, Scope
 from booking_gateway.db.unit_of_work import Repositories
 from booking_gateway.domain.errors import (
     ActiveBookingExists,
@@ -34,9 +33,10 @@ from booking_gateway.domain.models import (
     RequestMeta,
     Workshop,
 )
-from booking_gateway.domain.services import UnitOfWork, record, utc_now
+from booking_gateway.domain.principal import Principal, Scope
 from booking_gateway.domain.status import ACTIVE
 from booking_gateway.domain.validation import LIMITS, Problems
+from booking_gateway.services import UnitOfWork, record, utc_now
 
 
 class Keep:

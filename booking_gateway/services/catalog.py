@@ -12,7 +12,6 @@ from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
-from booking_gateway.auth import Principal, Scope
 from booking_gateway.db.unit_of_work import Repositories
 from booking_gateway.domain.catalog import (
     CustomField,
@@ -28,10 +27,11 @@ from booking_gateway.domain.catalog import (
 from booking_gateway.domain.errors import NotFound
 from booking_gateway.domain.ids import WorkshopId
 from booking_gateway.domain.models import Workshop
+from booking_gateway.domain.principal import Principal, Scope
 from booking_gateway.domain.scheduling import OpeningHours, OpeningInterval, ResourceId, ServiceId
-from booking_gateway.domain.services import UnitOfWork, utc_now
-from booking_gateway.domain.services.admin import check_time_zone, require_tenant_wide
 from booking_gateway.domain.validation import Problems
+from booking_gateway.services import UnitOfWork, utc_now
+from booking_gateway.services.admin import check_time_zone, require_tenant_wide
 
 LANGUAGE_RE = re.compile(r"^[a-zA-Z]{2,3}([-_][a-zA-Z0-9]{2,8})*$")
 HHMM_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")

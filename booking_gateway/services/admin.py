@@ -7,12 +7,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from booking_gateway.auth import Principal, Scope
 from booking_gateway.domain.errors import FieldProblem, PermissionDenied, ValidationFailed
 from booking_gateway.domain.ids import new_workshop_id
 from booking_gateway.domain.models import TenantSettings, Workshop
-from booking_gateway.domain.services import UnitOfWork, utc_now
+from booking_gateway.domain.principal import Principal, Scope
 from booking_gateway.domain.validation import LIMITS, Problems
+from booking_gateway.services import UnitOfWork, utc_now
 
 MAX_SOURCES = 50
 

@@ -12,9 +12,9 @@ import binascii
 import re
 from dataclasses import dataclass
 
-from booking_gateway.auth import Principal, Scope
 from booking_gateway.db.repositories.feed import FEED_START, FeedRepository
 from booking_gateway.domain.models import AuditEvent
+from booking_gateway.domain.principal import Principal, Scope
 from booking_gateway.domain.validation import Problems
 
 MAX_PAGE_SIZE = 1000
