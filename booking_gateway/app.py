@@ -18,15 +18,20 @@ from booking_gateway.auth import TokenVerifier
 from booking_gateway.db.engine import Db
 from booking_gateway.graphql.schema import build_schema
 from booking_gateway.graphql.view import GraphQLEndpoint
+from booking_gateway.services import Clock, utc_now
 from booking_gateway.settings import Settings
 
 STATIC = Path(__file__).parent / "static"
 
 
-def create_app(settings: Settings) -> Starlette:
-    db = Db(settings.database_url)
+def create_app(settings: Settings, *, clock: Clock = utc_now) -> Starlette:
+    db = Db(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        pool_timeout=settings.db_pool_timeout_seconds,
+    )
     endpoint = GraphQLEndpoint(
-        build_schema(settings), TokenVerifier(settings), db, settings.max_body_bytes
+        build_schema(settings), TokenVerifier(settings), db, settings.max_body_bytes, clock
     )
 
     @asynccontextmanager

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import secrets
 import time
+from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 import jwt
@@ -29,8 +31,22 @@ def _read(path: Any) -> str:
         raise SettingsError(f"cannot read key file {path}: {exc.strerror}") from exc
 
 
+# Verified tokens, by their exact text: a client sends the same token with every request, and
+# checking its signature costs more than the rest of a small request. Expiry is still checked
+# on every use; only tokens that verified are kept; the oldest go first past the bound.
+VERIFIED_CACHE_SIZE = 4096
+
+
 class TokenVerifier:
-    def __init__(self, settings: Settings, secret: str | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        secret: str | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._clock = clock
+        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
         self._algorithms = list(settings.jwt_algorithms)
         self._issuer = settings.jwt_issuer
         self._audience = settings.jwt_audience
@@ -46,6 +62,19 @@ class TokenVerifier:
             )
 
     def verify(self, token: str) -> Principal:
+        cached = self._verified.get(token)
+        if cached is not None:
+            principal, expires = cached
+            if self._clock() < expires:
+                return principal
+            del self._verified[token]
+        principal, expires = self._verify(token)
+        self._verified[token] = (principal, expires)
+        if len(self._verified) > VERIFIED_CACHE_SIZE:
+            self._verified.popitem(last=False)
+        return principal
+
+    def _verify(self, token: str) -> tuple[Principal, float]:
         try:
             claims = jwt.decode(
                 token,
@@ -60,7 +89,10 @@ class TokenVerifier:
             raise AuthenticationError("The token has expired") from None
         except jwt.InvalidTokenError as exc:
             raise AuthenticationError(f"The token is not valid: {exc}") from None
-        return _principal_from_claims(claims)
+        expires = float(claims["exp"]) + self._leeway
+        if self._clock() >= expires:  # the injected clock decides too (tests, cache)
+            raise AuthenticationError("The token has expired")
+        return _principal_from_claims(claims), expires
 
 
 def _principal_from_claims(claims: dict[str, Any]) -> Principal:

@@ -39,6 +39,10 @@ class Settings:
     log_level: str = "INFO"
     cors_origins: tuple[str, ...] = ()
     dev_secret_file: Path = Path(".booking-gateway-dev-secret")
+    # PostgreSQL connections per process, and how long a request waits for a free one before
+    # it answers SERVICE_UNAVAILABLE (retryable).
+    db_pool_size: int = 10
+    db_pool_timeout_seconds: float = 5.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -58,6 +62,18 @@ class Settings:
                 raise SettingsError(f"{PREFIX}{name} must be an integer, got {raw!r}") from None
             if value <= 0:
                 raise SettingsError(f"{PREFIX}{name} must be positive, got {value}")
+            return value
+
+        def get_float(name: str, default: float) -> float:
+            raw = get(name)
+            if raw is None:
+                return default
+            try:
+                value = float(raw)
+            except ValueError:
+                raise SettingsError(f"{PREFIX}{name} must be a number, got {raw!r}") from None
+            if not 0 < value < 3600:
+                raise SettingsError(f"{PREFIX}{name} must be between 0 and 3600, got {raw}")
             return value
 
         defaults = cls()
@@ -81,6 +97,10 @@ class Settings:
             log_level=(get("LOG_LEVEL") or defaults.log_level).upper(),
             cors_origins=tuple((get("CORS_ORIGINS") or "").replace(",", " ").split()),
             dev_secret_file=Path(get("DEV_SECRET_FILE") or defaults.dev_secret_file),
+            db_pool_size=get_int("DB_POOL_SIZE", defaults.db_pool_size),
+            db_pool_timeout_seconds=get_float(
+                "DB_POOL_TIMEOUT_SECONDS", defaults.db_pool_timeout_seconds
+            ),
         )
         settings.validate()
         return settings

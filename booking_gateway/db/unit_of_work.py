@@ -16,6 +16,7 @@ from booking_gateway.db.repositories.catalog import (
     ServiceRepository,
 )
 from booking_gateway.db.repositories.customers import CustomerRepository
+from booking_gateway.db.repositories.dealer_import import DealerImportRepository
 from booking_gateway.db.repositories.feed import FeedRepository
 from booking_gateway.db.repositories.operations import (
     ChangeRequestRepository,
@@ -44,6 +45,7 @@ class Repositories:
         self.change_requests = ChangeRequestRepository(db, scope)
         self.service_history = ServiceHistoryRepository(db, scope)
         self.feed = FeedRepository(db, scope)
+        self.dealer_import = DealerImportRepository(db, scope)
 
 
 class SqlUnitOfWork:

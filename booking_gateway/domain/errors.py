@@ -5,6 +5,7 @@ DomainError
 ├── PermissionDenied         FORBIDDEN
 ├── ValidationFailed         BAD_USER_INPUT        (.fields: [FieldProblem])
 ├── NotFound                 NOT_FOUND             ("not yours" answers the same)
+├── DatabaseUnavailable      SERVICE_UNAVAILABLE   (retryable: pool exhausted, connection lost)
 └── Conflict
     ├── BookingAlreadyExists BOOKING_ALREADY_EXISTS
     ├── BookingCancelled     BOOKING_CANCELLED
@@ -54,6 +55,16 @@ class ValidationFailed(DomainError):
 
 class NotFound(DomainError):
     code = "NOT_FOUND"
+
+
+class DatabaseUnavailable(DomainError):
+    """The database cannot serve this request now (no free connection in time, connection
+    lost, busy); nothing was written. Clients may retry."""
+
+    code = "SERVICE_UNAVAILABLE"
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message, retryable=True, **details)
 
 
 class Conflict(DomainError):

@@ -15,13 +15,20 @@ from booking_gateway.domain.catalog import Customer, Service, WorkshopResource
 from booking_gateway.domain.models import RequestMeta, Workshop
 from booking_gateway.domain.operations import Message
 from booking_gateway.domain.principal import Principal
+from booking_gateway.services import Clock, utc_now
 from booking_gateway.services.admin import AdminService
+from booking_gateway.services.booking_lists import BookingListService
+from booking_gateway.services.booking_messages import BookingMessageService
+from booking_gateway.services.booking_participants import BookingParticipantService
+from booking_gateway.services.booking_status import BookingStatusService
 from booking_gateway.services.bookings import BookingReader
 from booking_gateway.services.catalog import CatalogService
+from booking_gateway.services.change_requests import ChangeRequestService
 from booking_gateway.services.dealer_import import DealerImportService
 from booking_gateway.services.feed import ChangeFeedService
 from booking_gateway.services.online_booking import OnlineBookingService
-from booking_gateway.services.operations import OperationsService
+from booking_gateway.services.placement import PlacementService
+from booking_gateway.services.service_history import ServiceHistoryService
 
 FALLBACK_LANGUAGE = "en"
 
@@ -49,6 +56,7 @@ class Context:
     db: Db
     languages: tuple[str, ...] = ()
     fallback_language: str = FALLBACK_LANGUAGE
+    clock: Clock = utc_now
     uow: SqlUnitOfWork = field(init=False)
 
     def __post_init__(self) -> None:
@@ -62,23 +70,51 @@ class Context:
 
     @cached_property
     def dealer_import(self) -> DealerImportService:
-        return DealerImportService(self.uow, self.principal, self.meta)
+        return DealerImportService(self.uow, self.principal, self.meta, self.clock)
 
     @cached_property
     def admin(self) -> AdminService:
-        return AdminService(self.uow, self.principal)
+        return AdminService(self.uow, self.principal, self.clock)
 
     @cached_property
     def catalog(self) -> CatalogService:
-        return CatalogService(self.uow, self.principal)
+        return CatalogService(self.uow, self.principal, self.clock)
+
+    @cached_property
+    def placement(self) -> PlacementService:
+        return PlacementService(self.principal)
 
     @cached_property
     def online(self) -> OnlineBookingService:
-        return OnlineBookingService(self.uow, self.principal, self.meta)
+        return OnlineBookingService(
+            self.uow, self.principal, self.meta, self.clock, placement=self.placement
+        )
 
     @cached_property
-    def operations(self) -> OperationsService:
-        return OperationsService(self.uow, self.principal, self.meta, self.online)
+    def booking_lists(self) -> BookingListService:
+        return BookingListService(self.uow, self.principal, self.clock)
+
+    @cached_property
+    def booking_status(self) -> BookingStatusService:
+        return BookingStatusService(self.uow, self.principal, self.meta, self.placement, self.clock)
+
+    @cached_property
+    def change_requests(self) -> ChangeRequestService:
+        return ChangeRequestService(
+            self.uow, self.principal, self.meta, self.booking_status, self.placement, self.clock
+        )
+
+    @cached_property
+    def booking_participants(self) -> BookingParticipantService:
+        return BookingParticipantService(self.uow, self.principal, self.meta, self.clock)
+
+    @cached_property
+    def booking_messages(self) -> BookingMessageService:
+        return BookingMessageService(self.uow, self.principal, self.meta, self.clock)
+
+    @cached_property
+    def service_history(self) -> ServiceHistoryService:
+        return ServiceHistoryService(self.uow, self.principal)
 
     @cached_property
     def feed(self) -> ChangeFeedService:
@@ -86,7 +122,7 @@ class Context:
 
     @cached_property
     def message_loader(self) -> DataLoader[str, list[Message]]:
-        return DataLoader(load_fn=self.operations.messages)
+        return DataLoader(load_fn=self.booking_messages.for_bookings)
 
     @cached_property
     def workshop_loader(self) -> DataLoader[str, Workshop | None]:

@@ -19,6 +19,7 @@ from graphql import GraphQLError, GraphQLSyntaxError
 
 from booking_gateway.domain.errors import (
     Conflict,
+    DatabaseUnavailable,
     DomainError,
     InvalidTransition,
     NotFound,
@@ -39,6 +40,7 @@ TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
 QUERY_TOO_LARGE = "QUERY_TOO_LARGE"
 BAD_USER_INPUT = "BAD_USER_INPUT"
 INTERNAL = "INTERNAL_SERVER_ERROR"
+UNAVAILABLE = DatabaseUnavailable.code
 REQUEST_ERROR_CODES = frozenset(
     {PARSE_FAILED, VALIDATION_FAILED, QUERY_TOO_DEEP, TOO_MANY_ALIASES, QUERY_TOO_LARGE}
 )

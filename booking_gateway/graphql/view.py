@@ -33,10 +33,12 @@ from booking_gateway.graphql.context import Context, parse_accept_language
 from booking_gateway.graphql.errors import (
     BAD_USER_INPUT,
     REQUEST_ERROR_CODES,
+    UNAVAILABLE,
     format_error,
     request_error,
 )
 from booking_gateway.graphql.schema import GatewaySchema
+from booking_gateway.services import Clock, utc_now
 
 log = logging.getLogger("booking_gateway.http")
 GRAPHIQL_PAGE = Path(__file__).parent.parent / "static" / "graphiql" / "index.html"
@@ -59,9 +61,15 @@ class GraphQLEndpoint:
     """ASGI app for ``/graphql``: GET (queries, or GraphiQL for browsers) and POST."""
 
     def __init__(
-        self, schema: GatewaySchema, verifier: TokenVerifier, db: Db, max_body_bytes: int
+        self,
+        schema: GatewaySchema,
+        verifier: TokenVerifier,
+        db: Db,
+        max_body_bytes: int,
+        clock: Clock = utc_now,
     ) -> None:
         self._schema = schema
+        self._clock = clock
         self._verifier = verifier
         self._db = db
         self._max_body = max_body_bytes
@@ -203,15 +211,18 @@ class GraphQLEndpoint:
             meta=RequestMeta(request_id=request_id, user_agent=_user_agent(request.headers)),
             db=self._db,
             languages=parse_accept_language(request.headers.get("accept-language")),
+            clock=self._clock,
         )
         try:
-            result = await self._schema.execute(
-                query,
-                variable_values=variables,
-                context_value=context,
-                operation_name=operation,
-                allowed_operation_types=allowed,
-            )
+            # However many root fields run concurrently, the request holds one connection.
+            async with self._db.session():
+                result = await self._schema.execute(
+                    query,
+                    variable_values=variables,
+                    context_value=context,
+                    operation_name=operation,
+                    allowed_operation_types=allowed,
+                )
         except InvalidOperationTypeError:
             raise RequestRejected(
                 405, "Mutations must be sent with POST", "METHOD_NOT_ALLOWED", Allow="POST"
@@ -231,9 +242,16 @@ class GraphQLEndpoint:
                 e["extensions"]["code"] in REQUEST_ERROR_CODES | {BAD_USER_INPUT} for e in errors
             ):
                 status = 400
+            if all(e["extensions"]["code"] == UNAVAILABLE for e in errors):
+                # Nothing was written; the client should retry shortly (load balancers and
+                # HTTP clients understand 503 + Retry-After).
+                status = 503
         if result.data is not None or not result.errors:
             payload["data"] = result.data
-        return JSONResponse(payload, status_code=status)
+        response = JSONResponse(payload, status_code=status)
+        if status == 503:
+            response.headers["retry-after"] = "1"
+        return response
 
 
 def _json(raw: bytes, what: str) -> Any:

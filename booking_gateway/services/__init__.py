@@ -3,6 +3,7 @@ strawberry or starlette."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -17,6 +18,10 @@ class UnitOfWork(Protocol):
     def begin(self) -> AbstractAsyncContextManager[Repositories]: ...
 
     def read(self) -> Repositories: ...
+
+
+Clock = Callable[[], datetime]
+"""Where services read the time: ``utc_now`` in production, a fixed clock in tests."""
 
 
 def utc_now() -> datetime:

@@ -1,12 +1,12 @@
 """Online booking: timeslots, 15-minute holds, confirmation, one-step and multi-service
-bookings. The scheduler (domain.scheduling) decides; the database's guarded counter and
-exclusion constraint make the decision stick under concurrency.
+bookings. Where each service line runs (time and resources) is decided by
+services.placement, which rescheduling and duration estimates use as well.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -19,7 +19,6 @@ from booking_gateway.domain.booking_details import (
     check_custom_fields,
     check_customer,
     check_extras,
-    check_spots,
     spots_from_quantities,
 )
 from booking_gateway.domain.catalog import (
@@ -30,14 +29,12 @@ from booking_gateway.domain.catalog import (
     ReservationId,
     ReservationStatus,
     Service,
-    opening_hours,
 )
 from booking_gateway.domain.errors import (
     Conflict,
     NotFound,
     PermissionDenied,
     ReservationExpired,
-    SlotTaken,
 )
 from booking_gateway.domain.ids import BookingId, new_booking_id
 from booking_gateway.domain.models import (
@@ -47,51 +44,21 @@ from booking_gateway.domain.models import (
     BookingStatus,
     Precision,
     RequestMeta,
-    TenantSettings,
     Workshop,
 )
 from booking_gateway.domain.principal import Principal, Scope
-from booking_gateway.domain.scheduling import (
-    AllocatedService,
-    Placement,
-    Resource,
-    SlotQuery,
-    Timeslot,
-    Unavailable,
-    check_slot,
-    compute_timeslots,
-)
+from booking_gateway.domain.scheduling import AllocatedService, Timeslot, compute_timeslots
 from booking_gateway.domain.validation import Problems
-from booking_gateway.services import UnitOfWork, record, utc_now
+from booking_gateway.services import Clock, UnitOfWork, record, utc_now
+from booking_gateway.services.placement import (
+    PlacementService,
+    Visit,
+    get_services,
+    get_workshop,
+    hours,
+)
 
 MAX_RANGE_DAYS = 31
-MAX_SERVICES = 5
-MAX_SPOTS = 100
-MAX_VISIT = timedelta(hours=24)
-
-
-@dataclass(frozen=True, slots=True)
-class Visit:
-    """Where, what and (for reserve/create) when."""
-
-    workshop_id: str
-    service_ids: Sequence[str]
-    start: datetime | None = None
-    end: datetime | None = None  # for a service without fixed duration
-    spots: int = 1
-    requested_resource_id: str | None = None
-    placement: Placement = Placement.SEQUENTIAL
-    outside_opening_hours: bool = False
-    duration: timedelta | None = None  # staff's estimate, replacing the service's duration
-
-
-@dataclass(frozen=True, slots=True)
-class _Plan:
-    workshop: Workshop
-    resources: list[Resource]
-    services: list[Service]
-    query: SlotQuery
-    settings: TenantSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,12 +73,14 @@ class OnlineBookingService:
         uow: UnitOfWork,
         principal: Principal,
         meta: RequestMeta,
-        clock: Callable[[], datetime] = utc_now,
+        clock: Clock = utc_now,
+        placement: PlacementService | None = None,
     ) -> None:
         self._uow = uow
         self._principal = principal
         self._meta = meta
         self._clock = clock
+        self._placement = placement or PlacementService(principal)
 
     async def timeslots(self, visit: Visit, date_from: date, date_to: date) -> TimeslotList:
         self._principal.require(Scope.BOOKINGS_READ)
@@ -126,13 +95,13 @@ class OnlineBookingService:
         p.raise_if_any()
         now = self._clock()
         repos = self._uow.read()
-        plan = await self._plan(repos, visit, now)
+        plan = await self._placement.plan(repos, visit, now)
         zone = ZoneInfo(plan.workshop.time_zone)
         window_start = datetime.combine(date_from, datetime.min.time(), zone) - timedelta(days=1)
         window_end = datetime.combine(date_to, datetime.min.time(), zone) + timedelta(days=2)
         busy = await repos.allocations.busy(plan.workshop.id, window_start, window_end, now)
         slots = compute_timeslots(
-            self._hours(plan.workshop),
+            hours(plan.workshop),
             plan.query,
             plan.resources,
             busy,
@@ -148,8 +117,8 @@ class OnlineBookingService:
         p.raise_if_any()
         now = self._clock()
         async with self._uow.begin() as repos:
-            plan = await self._plan(repos, visit, now)
-            slot = await self._place(repos, plan, visit, now)
+            plan = await self._placement.plan(repos, visit, now)
+            slot = await self._placement.place(repos, plan, visit, now)
             reservation = Reservation(
                 id=ReservationId(str(uuid.uuid4())),
                 workshop_id=plan.workshop.id,
@@ -211,8 +180,8 @@ class OnlineBookingService:
                     f"{reservation.expires_at.isoformat()}; reserve a timeslot again",
                     expiredAt=reservation.expires_at.isoformat(),
                 )
-            workshop = await self._workshop(repos, reservation.workshop_id)
-            services = await self._services(repos, [ln.service_id for ln in reservation.lines])
+            workshop = await get_workshop(repos, reservation.workshop_id)
+            services = await get_services(repos, [ln.service_id for ln in reservation.lines])
             group_id = GroupId(str(uuid.uuid4()))
             bookings = await self._book(
                 repos,
@@ -242,13 +211,13 @@ class OnlineBookingService:
             raise PermissionDenied("Only admins may book outside opening hours")
         now = self._clock()
         async with self._uow.begin() as repos:
-            services = await self._services(repos, visit.service_ids)
+            services = await get_services(repos, visit.service_ids)
             p = Problems()
             spots = spots_from_quantities(p, services, details, visit.spots)
             p.raise_if_any()
             sized = replace(visit, spots=spots)
-            plan = await self._plan(repos, sized, now, services)
-            slot = await self._place(repos, plan, sized, now)
+            plan = await self._placement.plan(repos, sized, now, services)
+            slot = await self._placement.place(repos, plan, sized, now)
             group_id = GroupId(str(uuid.uuid4()))
             lines = slot.allocation
             ids = [new_booking_id() for _ in lines]
@@ -275,156 +244,6 @@ class OnlineBookingService:
                 booking_ids=ids,
                 customer_required=not self._principal.is_staff,
             )
-
-    async def move_line(
-        self,
-        repos: Repositories,
-        booking: Booking,
-        start: datetime,
-        now: datetime,
-        *,
-        duration: timedelta | None = None,
-    ) -> Booking:
-        """Re-place one booked service line at ``start`` (same service, spots and length, or
-        staff's new ``duration``, which may run past closing but never over busy resources or
-        capacity), inside the caller's transaction; the booking keeps its id."""
-        if booking.service_id is None or booking.workshop_id is None:
-            raise AssertionError("only online bookings hold allocations")
-        old_start = booking.appointment.starts_at
-        length = (booking.ends_at - old_start) if booking.ends_at and old_start else None
-        [service] = await self._services(repos, [booking.service_id])
-        visit = Visit(
-            workshop_id=booking.workshop_id,
-            service_ids=[service.id],
-            start=start,
-            end=start + length if length and not service.fixed_duration else None,
-            spots=booking.spots or 1,
-            duration=duration,
-            outside_opening_hours=duration is not None,
-        )
-        await repos.allocations.release_bookings([booking.id])
-        plan = await self._plan(repos, visit, now)
-        [line] = (await self._place(repos, plan, visit, now)).allocation
-        await repos.allocations.allocate(
-            workshop_id=booking.workshop_id,
-            visit_id=booking.group_key,
-            line_id=f"{booking.id}:{booking.revision + 1}",
-            line=line,
-            spots=visit.spots,
-            capacity=service.capacity,
-            expires_at=None,
-            booking_id=booking.id,
-        )
-        zone = ZoneInfo(booking.time_zone)
-        return replace(
-            booking,
-            appointment=Appointment(
-                Precision.DATETIME, line.start.astimezone(zone).date(), line.start
-            ),
-            ends_at=line.end,
-            resource_ids=tuple(line.resource_ids),
-        )
-
-    # -- shared steps ------------------------------------------------------------------
-
-    async def _plan(
-        self,
-        repos: Repositories,
-        visit: Visit,
-        now: datetime,
-        services: list[Service] | None = None,
-    ) -> _Plan:
-        """Check a visit against the catalog and policies; ``services`` when already loaded."""
-        p = Problems()
-        if not visit.service_ids:
-            p.add("serviceIds", "name at least one service")
-        if len(visit.service_ids) > MAX_SERVICES:
-            p.add("serviceIds", f"at most {MAX_SERVICES} services per visit")
-        if len(set(visit.service_ids)) != len(visit.service_ids):
-            p.add("serviceIds", "a service may appear once per visit")
-        if not 1 <= visit.spots <= MAX_SPOTS:
-            p.add("spots", f"must be between 1 and {MAX_SPOTS}")
-        p.raise_if_any()
-        workshop = await self._workshop(repos, visit.workshop_id)
-        if services is None:
-            services = await self._services(repos, visit.service_ids)
-        pool = await repos.resources.list_all(workshop.id)
-        for service in services:
-            if workshop.id not in service.workshop_ids:
-                p.add("serviceIds", f"{service.id} is not offered at this workshop")
-            if not service.online_bookable and not self._principal.is_staff:
-                p.add("serviceIds", f"{service.id} is bookable by staff only")
-            if not service.fixed_duration and len(services) > 1:
-                p.add("serviceIds", f"{service.id} has no fixed duration: book it on its own")
-        for service in services[1:]:
-            first = services[0]
-            if service.id not in first.combinable_with and first.id not in service.combinable_with:
-                p.add("serviceIds", f"{first.id} and {service.id} cannot be combined")
-        check_spots(p, services, visit.spots)
-        resource = visit.requested_resource_id
-        if resource is not None:
-            chosen = next((r for r in pool if r.id == resource), None)
-            if chosen is None:
-                p.add("requestedResourceId", "is not a resource of this workshop")
-            elif not any(s.resource_selection for s in services):
-                p.add("requestedResourceId", "these services do not let customers choose")
-            elif not any(chosen.type in s.required_resource_types for s in services):
-                p.add("requestedResourceId", f"these services need no {chosen.type!r}")
-        duration = visit.duration
-        if duration is not None:
-            if duration > MAX_VISIT:
-                p.add("durationMinutes", "a visit lasts at most 24 hours")
-        elif visit.start is not None and visit.end is not None and services:
-            duration = visit.end - visit.start
-            if services[0].fixed_duration:
-                p.add("end", "this service has a fixed duration: leave end out")
-            elif duration < timedelta(minutes=services[0].duration_minutes):
-                p.add("end", f"must be at least {services[0].duration_minutes} minutes after start")
-            elif duration > MAX_VISIT:
-                p.add("end", "a visit lasts at most 24 hours")
-        elif (
-            visit.start is not None
-            and services
-            and not services[0].fixed_duration
-            and (visit.duration is None)
-        ):
-            p.add("end", "this service has no fixed duration: give the end")
-        p.raise_if_any()
-        settings = await repos.tenants.settings()
-        ignore_limits = visit.outside_opening_hours
-        query = SlotQuery(
-            services=tuple(s.spec(duration) for s in services),
-            now=now,
-            spots=visit.spots,
-            requested_resource_id=resource,  # type: ignore[arg-type]
-            min_notice=timedelta(minutes=0 if ignore_limits else settings.minimum_notice_minutes),
-            horizon=None if ignore_limits else timedelta(days=settings.booking_horizon_days),
-            placement=visit.placement,
-        )
-        return _Plan(workshop, [r.as_scheduling() for r in pool], services, query, settings)
-
-    async def _place(
-        self, repos: Repositories, plan: _Plan, visit: Visit, now: datetime
-    ) -> Timeslot:
-        if visit.start is None:
-            raise AssertionError("a placement needs a start")
-        await repos.allocations.lock_workshops([plan.workshop.id])
-        expired = await repos.allocations.sweep_expired(plan.workshop.id, now)
-        await repos.reservations.set_status(expired, ReservationStatus.EXPIRED)
-        busy = await repos.allocations.busy(
-            plan.workshop.id, visit.start - timedelta(days=1), visit.start + timedelta(days=2), now
-        )
-        outcome = check_slot(
-            self._hours(plan.workshop),
-            plan.query,
-            plan.resources,
-            busy,
-            visit.start,
-            ignore_opening_hours=visit.outside_opening_hours,
-        )
-        if isinstance(outcome, Unavailable):
-            raise SlotTaken(outcome.reason.value, outcome.service_id)
-        return outcome
 
     async def _book(
         self,
@@ -534,23 +353,6 @@ class OnlineBookingService:
             ),
             now,
         )
-
-    async def _workshop(self, repos: Repositories, workshop_id: str) -> Workshop:
-        workshop = await repos.workshops.get(workshop_id)
-        if workshop is None:
-            raise NotFound(f"No workshop {workshop_id!r}", field="workshopId")
-        return workshop
-
-    async def _services(self, repos: Repositories, ids: Sequence[str]) -> list[Service]:
-        found = await repos.services.get_many(ids)
-        missing = [i for i in ids if i not in found]
-        if missing:
-            raise NotFound(f"No service {missing[0]!r}", field="serviceIds")
-        return [found[i] for i in ids]  # type: ignore[index]
-
-    @staticmethod
-    def _hours(workshop: Workshop) -> Any:
-        return opening_hours(workshop.time_zone, workshop.opening_hours, workshop.special_days)
 
 
 def _details(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from tests.conftest import Api
+from tests.conftest import FIXED_NOW, Api
 
 ALL_WEEK = [{"weekday": d, "intervals": [["08:00", "16:00"]]} for d in range(7)]
 
@@ -121,7 +121,8 @@ CUSTOMER = {
 
 
 def future_day(days: int = 7) -> date:
-    return (datetime.now(UTC) + timedelta(days=days)).date()
+    """The date ``days`` after the suite's fixed today (never the real date)."""
+    return (FIXED_NOW + timedelta(days=days)).date()
 
 
 async def workshop(
@@ -172,10 +173,6 @@ async def resource(api: Api, workshop_id: str, kind: str, name: str) -> str:
     )
     resource_id: str = data["createResource"]["resource"]["id"]
     return resource_id
-
-
-def at(day: date, hhmm: str, offset: str = "+01:00") -> str:
-    return f"{day.isoformat()}T{hhmm}:00{offset}"
 
 
 def local_at(day: date, hhmm: str, zone: str = "Europe/Copenhagen") -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -22,7 +23,7 @@ from tests.api.queries import (
     UPDATE_SETTINGS,
     booking_input,
 )
-from tests.conftest import Api
+from tests.conftest import FIXED_NOW, Api
 
 
 async def by_key(api: Api, source: str = "user", booking_id: str = "12345") -> dict[str, Any]:
@@ -245,7 +246,8 @@ async def test_booking_created_at_defaults_to_now_and_keeps_a_given_value(api: A
         ADD, {"input": booking_input(bookingId="b", bookingCreatedAt="2022-08-20T13:37:00.000Z")}
     )
     a, b = await by_key(api, booking_id="a"), await by_key(api, booking_id="b")
-    assert a["bookingCreatedAt"][:4] >= "2026"
+    created = datetime.fromisoformat(a["bookingCreatedAt"])
+    assert FIXED_NOW <= created < FIXED_NOW + timedelta(seconds=1)  # the app's clock
     assert b["bookingCreatedAt"] == "2022-08-20T13:37:00+00:00"
 
 

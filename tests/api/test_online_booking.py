@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -22,7 +22,7 @@ from tests.api.online import (
     workshop,
 )
 from tests.api.queries import BY_ID, UPDATE_SETTINGS
-from tests.conftest import Api
+from tests.conftest import FIXED_NOW, Api, ManualClock
 
 SERVICES = """
 query($workshopId: ID) {
@@ -163,6 +163,37 @@ async def test_release_frees_the_slot_at_once(api: Api) -> None:
 
     # then it can be reserved again
     assert released["releaseReservation"]["reservation"]["status"] == "RELEASED"
+    again = await api.ok(RESERVE, {"input": visit})
+    assert again["reserveTimeslot"]["__typename"] == "ReserveTimeslotSuccess", again
+
+
+async def test_a_hold_blocks_the_slot_until_the_clock_passes_its_expiry(
+    api: Api, clock: ManualClock
+) -> None:
+    # given a 15-minute hold (the default) on a capacity-1 service, taken at the suite's now
+    workshop_id = await workshop(api)
+    service_id = await service(api, workshop_id)
+    visit = {
+        "workshopId": workshop_id,
+        "serviceIds": [service_id],
+        "startsAt": local_at(future_day(), "10:00"),
+    }
+    held = (await api.ok(RESERVE, {"input": visit}))["reserveTimeslot"]["reservation"]
+    expires_at = datetime.fromisoformat(held["expiresAt"])
+    assert timedelta(minutes=15) <= expires_at - FIXED_NOW < timedelta(minutes=15, seconds=1)
+
+    # when 14 minutes pass, the slot is still held
+    clock.advance(timedelta(minutes=14))
+    blocked = await api.ok(RESERVE, {"input": visit})
+    assert blocked["reserveTimeslot"]["reason"] == "HELD"
+
+    # then once 15 have passed the hold cannot be confirmed and the slot is free again
+    clock.advance(timedelta(minutes=1))
+    confirmed = await api.ok(
+        CONFIRM, {"input": {"reservationId": held["id"], "details": booking_details()}}
+    )
+    assert confirmed["confirmReservation"]["__typename"] == "ReservationExpiredError", confirmed
+    assert datetime.fromisoformat(confirmed["confirmReservation"]["expiredAt"]) == expires_at
     again = await api.ok(RESERVE, {"input": visit})
     assert again["reserveTimeslot"]["__typename"] == "ReserveTimeslotSuccess", again
 

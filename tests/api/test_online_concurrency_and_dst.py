@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from itertools import pairwise
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from tests.api.online import (
     CREATE_BOOKING,
@@ -97,17 +98,25 @@ async def test_fifty_concurrent_bookings_share_two_lifts_between_two(api: Api) -
     assert reasons == {"RESOURCE_BUSY"}
 
 
-def last_sunday(year: int, month: int) -> date:
-    day = date(year, month + 1, 1) - timedelta(days=1)
-    return day - timedelta(days=(day.weekday() - 6) % 7)
+COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 
 
-def next_transition(month: int) -> date:
-    today = datetime.now(UTC).date()
-    candidate = last_sunday(today.year, month)
-    return (
-        candidate if candidate > today + timedelta(days=1) else last_sunday(today.year + 1, month)
-    )
+def midnight_offset(day: date) -> timedelta:
+    offset = datetime.combine(day, time(), tzinfo=COPENHAGEN).utcoffset()
+    assert offset is not None
+    return offset
+
+
+def next_transition(after: date, *, forward: bool) -> date:
+    """The first local date after ``after`` on which Copenhagen's clocks go forward (or back),
+    read from the time zone database rather than assumed."""
+    day = after + timedelta(days=1)
+    for _ in range(2 * 366):
+        before, then = midnight_offset(day), midnight_offset(day + timedelta(days=1))
+        if then != before and (then > before) == forward:
+            return day
+        day += timedelta(days=1)
+    raise AssertionError(f"Copenhagen changes no clocks in two years after {after}")
 
 
 async def slots_of(api: Api, workshop_id: str, service_id: str, day: date) -> dict[str, Any]:
@@ -136,7 +145,10 @@ async def test_dst_in_copenhagen_neither_creates_nor_loses_slots(api: Api) -> No
     workshop_id = await workshop(api, hours=night)
     service_id = await service(api, workshop_id, durationMinutes=15)
     await api.ok(UPDATE_SETTINGS, {"input": {"bookingHorizonDays": 730, "minimumNoticeMinutes": 0}})
-    spring, autumn = next_transition(3), next_transition(10)
+    # and the next clock changes after the suite's today (in spring a week later still, so the
+    # ordinary night a week before it lies ahead too)
+    spring = next_transition(future_day(7), forward=True)
+    autumn = next_transition(future_day(0), forward=False)
 
     # when the two transition days are listed
     short_night = await slots_of(api, workshop_id, service_id, spring)

@@ -158,4 +158,6 @@ async def test_repositories_see_only_their_tenant(db: Db) -> None:
 async def test_sqlite_runs_in_wal_mode(db: Db) -> None:
     if db.dialect != "sqlite":
         pytest.skip("SQLite only")
-    assert await db.fetch_val("PRAGMA journal_mode") == "wal"
+    row = await db.fetchrow("PRAGMA journal_mode")
+    assert row is not None
+    assert row[0] == "wal"

@@ -4,18 +4,17 @@ transactions commit out of id order."""
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
 import asyncpg
 import pytest
-import sqlalchemy as sa
 
 from booking_gateway.db.engine import Db
 from booking_gateway.db.repositories import TenantScope
 from booking_gateway.db.repositories.feed import FeedRepository
-from booking_gateway.db.tables import audit_events
 from booking_gateway.db.unit_of_work import SqlUnitOfWork
 from booking_gateway.domain.ids import BookingId, TenantId, WorkshopId, new_booking_id
 from booking_gateway.domain.models import (
@@ -84,33 +83,41 @@ async def add_workshop(db: Db, s: TenantScope) -> str:
     return workshop.id
 
 
+# Rows follow as "($1, $2, 'CHANGED', $3, 'bulk', $n, $n+1), ...". txid is left to its default.
+INSERT_EVENTS = (
+    "INSERT INTO audit_events (tenant_id, booking_id, action, occurred_at, actor_subject,"
+    " request_id, after) VALUES "
+)
+
+
+def driver_sql(db: Db, sql: str) -> str:
+    """SQL written with ``$n`` parameters, as the database's driver takes them."""
+    return sql if db.dialect == "postgresql" else re.sub(r"\$(\d+)", r"?\1", sql)
+
+
 async def add_events(
     db: Db, tenant: str, booking_id: str, count: int, *, per_transaction: int = 1000
 ) -> None:
     """Bulk insert; each chunk in its own transaction (on PostgreSQL: its own txid). txid is
     left to the column default, as every writer must."""
     for start in range(0, count, per_transaction):
-        rows: list[dict[str, Any]] = [
-            {
-                "tenant_id": tenant,
-                "booking_id": booking_id,
-                "action": "CHANGED",
-                "occurred_at": NOW,
-                "actor_subject": "bulk",
-                "request_id": f"r-{n}",
-                "after": {"n": n},
-            }
-            for n in range(start, min(count, start + per_transaction))
-        ]
+        numbers = range(start, min(count, start + per_transaction))
+        # $1-$3 are shared by all rows; each row adds its request id and "after" document.
+        rows = ", ".join(
+            f"($1, $2, 'CHANGED', $3, 'bulk', ${4 + 2 * i}, ${5 + 2 * i})"
+            for i in range(len(numbers))
+        )
+        args: list[Any] = [tenant, booking_id, NOW]
+        for n in numbers:
+            args += [f"r-{n}", {"n": n}]
         async with db.transaction():
-            await db.execute(audit_events.insert().values(rows))
+            await db.execute(driver_sql(db, INSERT_EVENTS + rows), args)
 
 
 async def ids_in_feed_order(db: Db, tenant: str) -> list[int]:
-    rows = await db.fetch_all(
-        sa.select(audit_events.c.id)
-        .where(audit_events.c.tenant_id == tenant)
-        .order_by(audit_events.c.txid, audit_events.c.id)
+    rows = await db.fetch(
+        driver_sql(db, "SELECT id FROM audit_events WHERE tenant_id = $1 ORDER BY txid, id"),
+        [tenant],
     )
     return [int(r["id"]) for r in rows]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,29 +19,23 @@ from booking_gateway.domain.principal import ALL_SCOPES, Principal
 from booking_gateway.domain.scheduling import AllocatedService, ResourceId, ServiceId
 from booking_gateway.services.admin import AdminService
 from booking_gateway.services.catalog import CatalogService, ServiceInput, WorkshopChange
-from booking_gateway.services.online_booking import OnlineBookingService, Visit
+from booking_gateway.services.online_booking import OnlineBookingService
+from booking_gateway.services.placement import Visit
+from tests.conftest import FIXED_NOW, ManualClock
 
-T0 = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)  # a Monday
+T0 = FIXED_NOW
 ZONE = ZoneInfo("Europe/Copenhagen")
-START = datetime(2026, 11, 30, 10, 0, tzinfo=ZONE)
+START = datetime.combine(T0.date() + timedelta(days=7), time(10), tzinfo=ZONE)
 DETAILS = BookingDetails(customer=CustomerInput("CUSTOMER0001", "Karen", "Jensen"))
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-async def setup(db: Db, clock: Clock) -> tuple[OnlineBookingService, str, str]:
+async def setup(db: Db, clock: ManualClock) -> tuple[OnlineBookingService, str, str]:
     principal = Principal(
         TenantId(f"t-{uuid.uuid4().hex[:10]}"), "staff", frozenset(ALL_SCOPES.split())
     )
     uow = SqlUnitOfWork(db, TenantScope(principal.tenant))
-    workshop = await AdminService(uow, principal).create_workshop("W", "Europe/Copenhagen")
-    catalog = CatalogService(uow, principal)
+    workshop = await AdminService(uow, principal, clock).create_workshop("W", "Europe/Copenhagen")
+    catalog = CatalogService(uow, principal, clock)
     await catalog.update_workshop(
         workshop.id, WorkshopChange(opening_hours={d: [("08:00", "16:00")] for d in range(7)})
     )
@@ -53,8 +47,8 @@ async def setup(db: Db, clock: Clock) -> tuple[OnlineBookingService, str, str]:
 
 
 async def test_an_expired_hold_stops_blocking_the_moment_it_expires(db: Db) -> None:
-    # given a 15-minute hold on the only spot
-    clock = Clock()
+    # given a 15-minute hold on the only spot, on a clock that moves only when told
+    clock = ManualClock(T0, tick=timedelta(0))
     online, workshop_id, service_id = await setup(db, clock)
     visit = Visit(workshop_id, [service_id], start=START)
     hold = await online.reserve(visit)

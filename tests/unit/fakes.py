@@ -8,6 +8,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from booking_gateway.domain.dealer_import import (
+    CancelContext,
+    ImportContext,
+    ImportLookup,
+    WorkshopLink,
+)
 from booking_gateway.domain.errors import Conflict
 from booking_gateway.domain.models import (
     AuditEvent,
@@ -99,6 +105,54 @@ class FakeAudit:
         self.events.append(event)
 
 
+def _link(workshop: Workshop | None) -> WorkshopLink | None:
+    return WorkshopLink(workshop.id, workshop.time_zone) if workshop else None
+
+
+@dataclass
+class FakeDealerImport:
+    """The dealer import's repository over the fakes above (one tenant, no workshop scope on
+    the fakes' rows: ``own_workshop`` narrows the workshop lookups as the SQL scope does)."""
+
+    bookings: FakeBookings
+    tenants: FakeTenants
+    workshops: FakeWorkshops
+    audit: FakeAudit
+
+    def _visible(self, workshop_id: str | None, own: str | None) -> Workshop | None:
+        workshop = self.workshops.rows.get(workshop_id) if workshop_id else None
+        return workshop if workshop and own in (None, workshop.id) else None
+
+    async def context(self, lookup: ImportLookup) -> ImportContext:
+        existing = await self.bookings.get_by_key(lookup.source, lookup.external_id)
+        ref = existing.external_workshop_id if lookup.keep_workshop_ref and existing else None
+        return ImportContext(
+            settings=self.tenants.current,
+            existing=existing,
+            by_ref=_link(self._visible(ref or lookup.workshop_ref, lookup.own_workshop)),
+            by_dealer=_link(await self.workshops.by_dealer_number(lookup.dealer)),
+            own=_link(self._visible(lookup.own_workshop, lookup.own_workshop)),
+        )
+
+    async def cancel_context(self, external_id: str, source: str | None) -> CancelContext:
+        return CancelContext(
+            self.tenants.current, await self.bookings.find_by_external_id(external_id, source)
+        )
+
+    async def insert(self, booking: Booking, event: AuditEvent) -> bool:
+        if not await self.bookings.insert_if_absent(booking):
+            return False
+        await self.audit.append(event)
+        return True
+
+    async def update(self, booking: Booking, expected_revision: int, event: AuditEvent) -> bool:
+        if self.bookings.rows[booking.id].revision != expected_revision:
+            return False
+        self.bookings.rows[booking.id] = booking
+        await self.audit.append(event)
+        return True
+
+
 @dataclass
 class FakeUnitOfWork:
     bookings: FakeBookings = field(default_factory=FakeBookings)
@@ -106,6 +160,10 @@ class FakeUnitOfWork:
     workshops: FakeWorkshops = field(default_factory=FakeWorkshops)
     audit: FakeAudit = field(default_factory=FakeAudit)
     commits: int = 0
+
+    @property
+    def dealer_import(self) -> FakeDealerImport:
+        return FakeDealerImport(self.bookings, self.tenants, self.workshops, self.audit)
 
     @asynccontextmanager
     async def begin(self) -> AsyncIterator[Any]:

@@ -7,19 +7,15 @@ active allocations. A refused write surfaces as ``SlotTaken``.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
-import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
-from booking_gateway.db.engine import Db
-from booking_gateway.db.repositories import TenantScope
-from booking_gateway.db.tables import allocations, capacity_usage
-from booking_gateway.db.types import utc_from_driver
+from booking_gateway.db.engine import INTEGRITY_ERRORS
+from booking_gateway.db.repositories.base import ScopedRepository
+from booking_gateway.db.statements import Statement
 from booking_gateway.domain.errors import SlotTaken
 from booking_gateway.domain.scheduling import (
     AllocatedService,
@@ -32,6 +28,7 @@ from booking_gateway.domain.scheduling import (
 # Services are defined in whole 5-minute steps (durations, buffers, slot grid), so 5-minute
 # cells never make two back-to-back visits share a cell.
 CELL = timedelta(minutes=5)
+_STEP = f"{int(CELL.total_seconds()) // 60} minutes"
 
 
 def cells(start: datetime, end: datetime) -> Iterator[datetime]:
@@ -43,79 +40,125 @@ def cells(start: datetime, end: datetime) -> Iterator[datetime]:
         cell += CELL
 
 
-class AllocationRepository:
-    def __init__(self, db: Db, scope: TenantScope) -> None:
-        self._db = db
-        self._tenant = scope.tenant
+# The key names the tenant too: advisory locks are database-wide.
+LOCK_WORKSHOP = Statement(
+    """SELECT pg_advisory_xact_lock(
+        hashtextextended(CAST(:tenant AS text) || ':' || CAST(:workshop_id AS text), 0))"""
+)
+# Hot path (timeslots read thousands of rows): columns by position, no conversion.
+BUSY = Statement(
+    """SELECT a.line_id, a.starts_at, a.ends_at, a.resource_id, a.service_id, a.spots,
+        a.expires_at
+    FROM allocations a
+    WHERE {scope a} AND a.workshop_id = :workshop_id AND a.active
+        AND a.starts_at < :end AND a.ends_at > :start
+        AND (a.expires_at IS NULL OR a.expires_at > :now)"""
+)
+# One row for the line's capacity (resource_id NULL, its spots) and one per resource (0 spots).
+_ALLOCATE = """INSERT INTO allocations (tenant_id, workshop_id, line_id, visit_id, service_id,
+        resource_id, starts_at, ends_at, spots, expires_at, active, booking_id, reservation_id)
+    SELECT :tenant, :workshop_id, :line_id, :visit_id, :service_id, r.id, :starts_at, :ends_at,
+        CASE WHEN r.id IS NULL THEN :spots ELSE 0 END, :expires_at, TRUE, :booking_id,
+        :reservation_id
+    FROM ({lines}) r"""
+ALLOCATE = Statement(
+    _ALLOCATE.format(
+        lines="SELECT CAST(NULL AS text) AS id "
+        "UNION ALL SELECT unnest(CAST(:resource_ids AS text[]))"
+    ),
+    sqlite=_ALLOCATE.format(
+        lines="SELECT NULL AS id UNION ALL SELECT value FROM json_each(:resource_ids)"
+    ),
+)
+# Adds spots to every cell in [:first, :end) (``cells``); the CHECK refuses an overfull cell.
+# SQLite stores timestamps as text in the engine's format, whole cells end in ".000000".
+_ADD_USAGE = """INSERT INTO capacity_usage (tenant_id, workshop_id, service_id, cell_start,
+        used, capacity)
+    SELECT :tenant, :workshop_id, :service_id, cell, :spots, :capacity
+    FROM {cells} WHERE cell < :end
+    ON CONFLICT (tenant_id, workshop_id, service_id, cell_start)
+    DO UPDATE SET used = capacity_usage.used + excluded.used, capacity = excluded.capacity"""
+ADD_USAGE = Statement(
+    _ADD_USAGE.format(
+        cells="generate_series(CAST(:first AS timestamptz), CAST(:end AS timestamptz), "
+        f"interval '{_STEP}') AS cell"
+    ),
+    sqlite=f"""WITH RECURSIVE c(cell) AS (
+        SELECT :first
+        UNION ALL
+        SELECT strftime('%Y-%m-%d %H:%M:%S.000000', cell, '+{_STEP}') FROM c
+        WHERE strftime('%Y-%m-%d %H:%M:%S.000000', cell, '+{_STEP}') < :end)
+    """
+    + _ADD_USAGE.format(cells="c"),
+)
+GIVE_BACK = Statement(
+    """UPDATE capacity_usage SET used = used - :spots
+    WHERE {scope capacity_usage} AND workshop_id = :workshop_id AND service_id = :service_id
+        AND cell_start >= :first AND cell_start < :end"""
+)
 
+# Releasing: the workshops concerned (to lock them first), then the rows themselves.
+_ACTIVE = "FROM allocations WHERE {scope allocations} AND active"
+_RELEASE = (
+    "UPDATE allocations SET active = FALSE WHERE {scope allocations} AND active AND {condition} "
+    "RETURNING workshop_id, service_id, resource_id, starts_at, ends_at, spots, reservation_id"
+)
+_EXPIRED = "workshop_id = :workshop_id AND expires_at IS NOT NULL AND expires_at <= :now"
+_OF_RESERVATION = "reservation_id = :reservation_id"
+_OF_BOOKINGS = "booking_id = ANY(:booking_ids)"
+TOUCHED_BY_RESERVATION = Statement(f"SELECT DISTINCT workshop_id {_ACTIVE} AND {_OF_RESERVATION}")
+TOUCHED_BY_BOOKINGS = Statement(f"SELECT DISTINCT workshop_id {_ACTIVE} AND {_OF_BOOKINGS}")
+RELEASE_EXPIRED = Statement(_RELEASE.replace("{condition}", _EXPIRED))
+RELEASE_RESERVATION = Statement(_RELEASE.replace("{condition}", _OF_RESERVATION))
+RELEASE_BOOKINGS = Statement(_RELEASE.replace("{condition}", _OF_BOOKINGS))
+
+CONFIRM_LINE = Statement(
+    """UPDATE allocations SET expires_at = NULL, booking_id = :booking_id
+    WHERE {scope allocations} AND reservation_id = :reservation_id AND line_id = :line_id
+        AND active"""
+)
+
+
+class AllocationRepository(ScopedRepository):
     async def lock_workshops(self, workshop_ids: Sequence[str]) -> None:
         """Serialise every capacity and resource write of these workshops until the
         transaction ends (PostgreSQL advisory locks, taken in one order so two writers never
         wait on each other in a circle; SQLite serialises writers already). Placement under
         this lock sees every committed allocation, so the scheduler's choice of resource is
         never beaten by a concurrent one; the constraints stay as the last word."""
-        if self._db.dialect != "postgresql":
+        if self._dialect != "postgresql":
             return
         for workshop_id in sorted(set(workshop_ids)):
-            await self._db.execute(
-                sa.select(
-                    sa.func.pg_advisory_xact_lock(
-                        sa.func.hashtextextended(f"{self._tenant}:{workshop_id}", 0)
-                    )
-                )
-            )
+            await self._execute(LOCK_WORKSHOP, workshop_id=workshop_id)
 
     async def busy(
         self, workshop_id: str, start: datetime, end: datetime, now: datetime
     ) -> list[Busy]:
         """Lines blocking anything in [start, end): bookings, and holds not yet expired."""
-        # Hot path (timeslots read thousands of rows): plain driver rows, converted here.
-        rows = await self._db.fetch_rows(
-            sa.select(
-                allocations.c.line_id,
-                allocations.c.starts_at,
-                allocations.c.ends_at,
-                allocations.c.resource_id,
-                allocations.c.service_id,
-                allocations.c.spots,
-                allocations.c.expires_at,
-            ).where(
-                allocations.c.tenant_id == self._tenant,
-                allocations.c.workshop_id == workshop_id,
-                allocations.c.active.is_(True),
-                allocations.c.starts_at < end,
-                allocations.c.ends_at > start,
-                sa.or_(allocations.c.expires_at.is_(None), allocations.c.expires_at > now),
-            )
-        )
-        lines: dict[str, dict[str, Any]] = {}
-        for line_id, starts_at, ends_at, resource_id, service_id, spots, expires_at in rows:
-            line = lines.get(line_id)
+        rows = await self._fetch(BUSY, workshop_id=workshop_id, start=start, end=end, now=now)
+        # line id -> [start, end, resource ids, service id, spots, expires_at]; both drivers
+        # hand back aware UTC datetimes already.
+        lines: dict[str, list[Any]] = {}
+        for row in rows:
+            line = lines.get(row[0])
             if line is None:
-                line = lines[line_id] = {
-                    "start": utc_from_driver(starts_at),
-                    "end": utc_from_driver(ends_at),
-                    "resource_ids": [],
-                    "service_id": None,
-                    "spots": 0,
-                    "expires_at": utc_from_driver(expires_at) if expires_at else None,
-                }
-            if resource_id is None:
-                line["service_id"] = ServiceId(service_id)
-                line["spots"] = spots
+                line = lines[row[0]] = [row[1], row[2], [], None, 0, row[6]]
+            if row[3] is None:
+                line[3] = ServiceId(row[4])
+                line[4] = row[5]
             else:
-                line["resource_ids"].append(ResourceId(resource_id))
+                line[2].append(ResourceId(row[3]))
         return [
             Busy(
-                start=v["start"],
-                end=v["end"],
-                resource_ids=tuple(v["resource_ids"]),
-                service_id=v["service_id"],
-                spots=v["spots"],
-                kind=BusyKind.HOLD if v["expires_at"] else BusyKind.BOOKING,
-                expires_at=v["expires_at"],
+                start=line_start,
+                end=line_end,
+                resource_ids=tuple(resource_ids),
+                service_id=service_id,
+                spots=spots,
+                kind=BusyKind.HOLD if expires_at else BusyKind.BOOKING,
+                expires_at=expires_at,
             )
-            for v in lines.values()
+            for line_start, line_end, resource_ids, service_id, spots, expires_at in lines.values()
         ]
 
     async def allocate(
@@ -131,32 +174,26 @@ class AllocationRepository:
         booking_id: str | None = None,
         reservation_id: str | None = None,
     ) -> None:
-        common = {
-            "tenant_id": self._tenant,
-            "workshop_id": workshop_id,
-            "line_id": line_id,
-            "visit_id": visit_id,
-            "service_id": line.service_id,
-            "starts_at": line.blocked_start,
-            "ends_at": line.blocked_end,
-            "spots": spots,
-            "expires_at": expires_at,
-            "active": True,
-            "booking_id": booking_id,
-            "reservation_id": reservation_id,
-        }
-        rows = [{**common, "resource_id": None}]
-        rows += [{**common, "resource_id": r, "spots": 0} for r in line.resource_ids]
         try:
-            await self._db.execute(allocations.insert().values(rows))
+            await self._execute(
+                ALLOCATE,
+                workshop_id=workshop_id,
+                line_id=line_id,
+                visit_id=visit_id,
+                service_id=line.service_id,
+                resource_ids=list(line.resource_ids),
+                starts_at=line.blocked_start,
+                ends_at=line.blocked_end,
+                spots=spots,
+                expires_at=expires_at,
+                booking_id=booking_id,
+                reservation_id=reservation_id,
+            )
             await self._add_usage(
                 workshop_id, line.service_id, line.blocked_start, line.blocked_end, spots, capacity
             )
-        except (
-            asyncpg.ExclusionViolationError,
-            asyncpg.CheckViolationError,
-            sqlite3.IntegrityError,
-        ) as exc:
+        except INTEGRITY_ERRORS as exc:
+            # On PostgreSQL the transaction is now aborted: SlotTaken ends it (rolled back).
             raise SlotTaken(_reason(exc), service_id=line.service_id) from None
 
     async def _add_usage(
@@ -168,117 +205,63 @@ class AllocationRepository:
         spots: int,
         capacity: int,
     ) -> None:
-        insert = postgresql.insert if self._db.dialect == "postgresql" else sqlite.insert
-        stmt = insert(capacity_usage).values(
-            [
-                {
-                    "tenant_id": self._tenant,
-                    "workshop_id": workshop_id,
-                    "service_id": service_id,
-                    "cell_start": cell,
-                    "used": spots,
-                    "capacity": capacity,
-                }
-                for cell in cells(start, end)
-            ]
-        )
-        await self._db.execute(
-            stmt.on_conflict_do_update(
-                index_elements=list(capacity_usage.primary_key.columns),
-                set_={
-                    "used": capacity_usage.c.used + stmt.excluded.used,
-                    "capacity": stmt.excluded.capacity,
-                },
-            )
+        await self._execute(
+            ADD_USAGE,
+            workshop_id=workshop_id,
+            service_id=service_id,
+            first=next(cells(start, end)),
+            end=end,
+            spots=spots,
+            capacity=capacity,
         )
 
-    async def _release_rows(
-        self, condition: sa.ColumnElement[bool], workshop_id: str | None = None
-    ) -> list[str]:
-        """Deactivate matching allocations and give their capacity back, under the locks of
-        the workshops concerned (``workshop_id`` when the caller knows the only one)."""
-        if workshop_id is not None:
-            touched = [workshop_id]
-        else:
-            rows = await self._db.fetch_all(
-                sa.select(allocations.c.workshop_id)
-                .where(
-                    allocations.c.tenant_id == self._tenant,
-                    allocations.c.active.is_(True),
-                    condition,
-                )
-                .distinct()
-            )
-            touched = [r["workshop_id"] for r in rows]
-        await self.lock_workshops(touched)
-        released = await self._db.fetch_all(
-            allocations.update()
-            .where(
-                allocations.c.tenant_id == self._tenant, allocations.c.active.is_(True), condition
-            )
-            .values(active=False)
-            .returning(
-                allocations.c.workshop_id,
-                allocations.c.service_id,
-                allocations.c.resource_id,
-                allocations.c.starts_at,
-                allocations.c.ends_at,
-                allocations.c.spots,
-                allocations.c.reservation_id,
-            )
-        )
+    async def _lock_touched(self, touched: Statement, **condition: Any) -> None:
+        """Lock the workshops whose active allocations match ``condition``."""
+        rows = await self._fetch(touched, **condition)
+        await self.lock_workshops([r["workshop_id"] for r in rows])
+
+    async def _release(self, release: Statement, **condition: Any) -> list[str]:
+        """Deactivate matching allocations (their workshops locked by the caller) and give
+        their capacity back; returns the reservations concerned."""
+        released = await self._fetch(release, **condition)
         for row in released:
             if row["resource_id"] is None and row["spots"]:
-                await self._db.execute(
-                    capacity_usage.update()
-                    .where(
-                        capacity_usage.c.tenant_id == self._tenant,
-                        capacity_usage.c.workshop_id == row["workshop_id"],
-                        capacity_usage.c.service_id == row["service_id"],
-                        # A range, not IN: databases skips type processing of expanded IN
-                        # parameters, which would compare datetimes as the wrong text.
-                        capacity_usage.c.cell_start
-                        >= next(cells(row["starts_at"], row["ends_at"])),
-                        capacity_usage.c.cell_start < row["ends_at"],
-                    )
-                    .values(used=capacity_usage.c.used - row["spots"])
+                await self._execute(
+                    GIVE_BACK,
+                    workshop_id=row["workshop_id"],
+                    service_id=row["service_id"],
+                    first=next(cells(row["starts_at"], row["ends_at"])),
+                    end=row["ends_at"],
+                    spots=row["spots"],
                 )
         return sorted({r["reservation_id"] for r in released if r["reservation_id"]})
 
     async def sweep_expired(self, workshop_id: str, now: datetime) -> list[str]:
         """Free expired holds of a workshop; returns their reservation ids. Run before
         allocating, so an expired hold never stands in the way of the database's checks."""
-        return await self._release_rows(
-            sa.and_(
-                allocations.c.workshop_id == workshop_id,
-                allocations.c.expires_at.is_not(None),
-                allocations.c.expires_at <= now,
-            ),
-            workshop_id,
-        )
+        await self.lock_workshops([workshop_id])
+        return await self._release(RELEASE_EXPIRED, workshop_id=workshop_id, now=now)
 
     async def release_reservation(self, reservation_id: str) -> None:
-        await self._release_rows(allocations.c.reservation_id == reservation_id)
+        await self._lock_touched(TOUCHED_BY_RESERVATION, reservation_id=reservation_id)
+        await self._release(RELEASE_RESERVATION, reservation_id=reservation_id)
 
     async def release_bookings(self, booking_ids: Sequence[str]) -> None:
-        await self._release_rows(allocations.c.booking_id.in_(booking_ids))
+        if not booking_ids:
+            return
+        ids = list(booking_ids)
+        await self._lock_touched(TOUCHED_BY_BOOKINGS, booking_ids=ids)
+        await self._release(RELEASE_BOOKINGS, booking_ids=ids)
 
     async def confirm_hold(self, reservation_id: str, booking_ids: dict[str, str]) -> None:
         """A confirmed reservation's lines stop expiring and belong to their bookings."""
         for line_id, booking_id in booking_ids.items():
-            await self._db.execute(
-                allocations.update()
-                .where(
-                    allocations.c.tenant_id == self._tenant,
-                    allocations.c.reservation_id == reservation_id,
-                    allocations.c.line_id == line_id,
-                    allocations.c.active.is_(True),
-                )
-                .values(expires_at=None, booking_id=booking_id)
+            await self._execute(
+                CONFIRM_LINE, reservation_id=reservation_id, line_id=line_id, booking_id=booking_id
             )
 
 
-def _reason(exc: Exception) -> str:
+def _reason(exc: BaseException) -> str:
     if isinstance(exc, asyncpg.ExclusionViolationError):
         return "RESOURCE_BUSY"
     return "CAPACITY"

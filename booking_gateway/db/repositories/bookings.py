@@ -1,21 +1,15 @@
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
-
-from booking_gateway.db.engine import Db
-from booking_gateway.db.repositories import TenantScope
-from booking_gateway.db.tables import allocations, bookings, workshops
+from booking_gateway.db.engine import Row
+from booking_gateway.db.repositories.base import ScopedRepository
+from booking_gateway.db.statements import Statement
 from booking_gateway.domain.errors import Conflict
 from booking_gateway.domain.ids import BookingId, TenantId, WorkshopId
 from booking_gateway.domain.models import Appointment, Booking, BookingStatus, Precision
 from booking_gateway.domain.operations import BookingFilter
-
-group_key: sa.ColumnElement[str] = sa.func.coalesce(bookings.c.group_id, bookings.c.id)
 
 ACTIVE_STATUSES = (
     BookingStatus.RESERVED,
@@ -24,9 +18,106 @@ ACTIVE_STATUSES = (
     BookingStatus.CONFIRMED,
     BookingStatus.IN_PROGRESS,
 )
+ACTIVE_VALUES = tuple(s.value for s in ACTIVE_STATUSES)
+
+# A booking row with its workshop's time zone (the workshop joined as ``w``, see FROM).
+COLUMNS = """b.id, b.tenant_id, b.workshop_id, b.status, b.source, b.external_id, b.vin,
+    b.dealer_number, b.fleet_id, b.external_workshop_id, b.reason_key, b.reason_text,
+    b.appointment_precision, b.appointment_date, b.appointment_at, b.booking_created_at,
+    b.created_at, b.updated_at, b.cancelled_at, b.revision, b.group_id, b.service_id, b.ends_at,
+    b.spots, b.customer_id, b.reservation_id, b.resource_ids, b.details, b.sort_at,
+    b.participants, w.time_zone"""
+# The workshop join is tenant-only: it adds a column and no rows, and the booking row itself
+# carries the full scope ({scope b}).
+FROM = "FROM bookings b LEFT JOIN workshops w ON w.id = b.workshop_id AND {tenant w}"
+# A read for update locks the bookings only (never the outer-joined workshop).
+LOCK = "FOR UPDATE OF b"
+
+BY_ID = "WHERE {scope b} AND b.id = :id"
+GET = Statement(f"SELECT {COLUMNS} {FROM} {BY_ID}")
+GET_LOCKED = Statement(f"SELECT {COLUMNS} {FROM} {BY_ID} {LOCK}")
+BY_KEY = "WHERE {scope b} AND b.source = :source AND b.external_id = :external_id"
+GET_BY_KEY = Statement(f"SELECT {COLUMNS} {FROM} {BY_KEY}")
+GET_BY_KEY_LOCKED = Statement(f"SELECT {COLUMNS} {FROM} {BY_KEY} {LOCK}")
+BY_EXTERNAL_ID = """WHERE {scope b} AND b.external_id = :external_id
+    [[ AND b.source = :source ]] ORDER BY b.source LIMIT 10"""
+FIND_BY_EXTERNAL_ID = Statement(f"SELECT {COLUMNS} {FROM} {BY_EXTERNAL_ID}")
+FIND_BY_EXTERNAL_ID_LOCKED = Statement(f"SELECT {COLUMNS} {FROM} {BY_EXTERNAL_ID} {LOCK}")
+# Tenant-wide on purpose ({tenant b}): one active booking per vehicle is a tenant policy,
+# whatever workshop holds the other booking.
+ACTIVE_FOR_VEHICLE = Statement(
+    f"""SELECT {COLUMNS} {FROM}
+    WHERE {{tenant b}} AND b.vin = :vin AND b.status = ANY(:statuses) [[ AND b.id <> :exclude ]]
+    LIMIT 1"""
+)
+ADD = Statement(
+    """INSERT INTO bookings (id, tenant_id, workshop_id, status, source, external_id, vin,
+        dealer_number, fleet_id, external_workshop_id, reason_key, reason_text,
+        appointment_precision, appointment_date, appointment_at, booking_created_at, created_at,
+        updated_at, cancelled_at, revision, group_id, service_id, ends_at, spots, customer_id,
+        reservation_id, resource_ids, details, sort_at, participants)
+    VALUES (:id, :tenant, :workshop_id, :status, :source, :external_id, :vin, :dealer_number,
+        :fleet_id, :external_workshop_id, :reason_key, :reason_text, :appointment_precision,
+        :appointment_date, :appointment_at, :booking_created_at, :created_at, :updated_at,
+        :cancelled_at, :revision, :group_id, :service_id, :ends_at, :spots, :customer_id,
+        :reservation_id, :resource_ids, :details, :sort_at, :participants)"""
+)
+# The unique (tenant, source, external id) key decides, not a prior read: race-free.
+INSERT_IF_ABSENT = Statement(
+    f"{ADD.sql} ON CONFLICT (tenant_id, source, external_id) DO NOTHING RETURNING id"
+)
+UPDATE = Statement(
+    """UPDATE bookings SET workshop_id = :workshop_id, status = :status, source = :source,
+        external_id = :external_id, vin = :vin, dealer_number = :dealer_number,
+        fleet_id = :fleet_id, external_workshop_id = :external_workshop_id,
+        reason_key = :reason_key, reason_text = :reason_text,
+        appointment_precision = :appointment_precision, appointment_date = :appointment_date,
+        appointment_at = :appointment_at, booking_created_at = :booking_created_at,
+        updated_at = :updated_at, cancelled_at = :cancelled_at, revision = :revision,
+        group_id = :group_id, service_id = :service_id, ends_at = :ends_at, spots = :spots,
+        customer_id = :customer_id, reservation_id = :reservation_id,
+        resource_ids = :resource_ids, details = :details, sort_at = :sort_at,
+        participants = :participants
+    WHERE {scope bookings} AND id = :id AND revision = :expected_revision RETURNING id"""
+)
+IN_GROUP = Statement(
+    f"""SELECT {COLUMNS} {FROM} WHERE {{scope b}} AND b.group_id = :group_id
+    ORDER BY b.appointment_at, b.id"""
+)
+OF_WORKSHOP = Statement(
+    f"SELECT {COLUMNS} {FROM} WHERE {{scope b}} AND b.workshop_id = :workshop_id {LOCK}"
+)
+# The group key of a visit: the group of an online booking's lines, else the booking itself.
+IN_GROUPS_WHERE = """WHERE {scope b} AND coalesce(b.group_id, b.id) = ANY(:keys)
+    ORDER BY b.sort_at, b.id"""
+IN_GROUPS = Statement(f"SELECT {COLUMNS} {FROM} {IN_GROUPS_WHERE}")
+IN_GROUPS_LOCKED = Statement(f"SELECT {COLUMNS} {FROM} {IN_GROUPS_WHERE} {LOCK}")
+
+# -- workshop operations: list filters, each part left out when its value is None ------------
+# The allocation subquery is tenant-only: it narrows bookings that are scoped themselves.
+FILTERED = """WHERE {scope b}
+    AND b.appointment_date >= :date_from AND b.appointment_date <= :date_to
+    [[ AND b.workshop_id = ANY(:workshop_ids) ]]
+    [[ AND b.status = ANY(:statuses) ]]
+    [[ AND b.vin = :vin ]]
+    [[ AND coalesce(b.group_id, b.id) = :group_id ]]
+    [[ AND b.id IN (SELECT a.booking_id FROM allocations a
+        WHERE {tenant a} AND a.active AND a.resource_id = ANY(:resource_ids)) ]]"""
+COUNT = "SELECT count(DISTINCT coalesce(b.group_id, b.id)) AS total FROM bookings b"
+COUNT_GROUPS = Statement(f"{COUNT} {FILTERED}")
+GROUPS = "SELECT coalesce(b.group_id, b.id) AS key, min(b.sort_at) AS at FROM bookings b"
+GROUP_PAGE = Statement(
+    f"""{GROUPS} {FILTERED} GROUP BY coalesce(b.group_id, b.id)
+    ORDER BY at, key LIMIT :limit OFFSET :offset"""
+)
+SLICE = Statement(
+    f"""SELECT {COLUMNS} {FROM} {FILTERED}
+    [[ AND (b.sort_at > :after_at OR (b.sort_at = :after_at AND b.id > :after_id)) ]]
+    ORDER BY b.sort_at, b.id LIMIT :limit"""
+)
 
 
-def _to_booking(row: Mapping[str, Any]) -> Booking:
+def to_booking(row: Row) -> Booking:
     return Booking(
         id=BookingId(row["id"]),
         tenant_id=TenantId(row["tenant_id"]),
@@ -63,8 +154,9 @@ def _to_booking(row: Mapping[str, Any]) -> Booking:
     )
 
 
-def _values(booking: Booking) -> dict[str, Any]:
+def booking_values(booking: Booking) -> dict[str, Any]:
     return {
+        "id": booking.id,
         "workshop_id": booking.workshop_id,
         "status": booking.status.value,
         "source": booking.source,
@@ -95,182 +187,93 @@ def _values(booking: Booking) -> dict[str, Any]:
     }
 
 
-class BookingRepository:
-    def __init__(self, db: Db, scope: TenantScope) -> None:
-        self._db = db
-        self._scope = scope
+def _filter(f: BookingFilter) -> dict[str, Any]:
+    """The parameters of ``FILTERED``; an empty list of workshops or statuses means any, an
+    empty list of resources matches nothing (``None``: any)."""
+    return {
+        "date_from": f.date_from,
+        "date_to": f.date_to,
+        "workshop_ids": list(f.workshop_ids) or None,
+        "statuses": [s.value for s in f.statuses] or None,
+        "vin": f.vin or None,
+        "group_id": f.group_id or None,
+        "resource_ids": list(f.resource_ids) if f.resource_ids is not None else None,
+    }
 
-    def _select(self, *, for_update: bool = False, tenant_wide: bool = False) -> sa.Select[Any]:
-        stmt = (
-            sa.select(bookings, workshops.c.time_zone)
-            .select_from(bookings.outerjoin(workshops, bookings.c.workshop_id == workshops.c.id))
-            .where(bookings.c.tenant_id == self._scope.tenant)
-        )
-        if self._scope.workshop is not None and not tenant_wide:
-            stmt = stmt.where(bookings.c.workshop_id == self._scope.workshop)
-        if for_update:
-            stmt = stmt.with_for_update(of=bookings)
-        return stmt
 
+class BookingRepository(ScopedRepository):
     async def get(self, booking_id: str, *, for_update: bool = False) -> Booking | None:
-        row = await self._db.fetch_one(
-            self._select(for_update=for_update).where(bookings.c.id == booking_id)
-        )
-        return _to_booking(row) if row else None
+        row = await self._fetchrow(GET_LOCKED if for_update else GET, id=booking_id)
+        return to_booking(row) if row else None
 
     async def get_by_key(
         self, source: str, external_id: str, *, for_update: bool = False
     ) -> Booking | None:
-        row = await self._db.fetch_one(
-            self._select(for_update=for_update).where(
-                bookings.c.source == source, bookings.c.external_id == external_id
-            )
-        )
-        return _to_booking(row) if row else None
+        statement = GET_BY_KEY_LOCKED if for_update else GET_BY_KEY
+        row = await self._fetchrow(statement, source=source, external_id=external_id)
+        return to_booking(row) if row else None
 
     async def find_by_external_id(
         self, external_id: str, source: str | None = None, *, for_update: bool = False
     ) -> list[Booking]:
-        stmt = self._select(for_update=for_update).where(bookings.c.external_id == external_id)
-        if source is not None:
-            stmt = stmt.where(bookings.c.source == source)
-        rows = await self._db.fetch_all(stmt.order_by(bookings.c.source).limit(10))
-        return [_to_booking(r) for r in rows]
+        statement = FIND_BY_EXTERNAL_ID_LOCKED if for_update else FIND_BY_EXTERNAL_ID
+        rows = await self._fetch(statement, external_id=external_id, source=source)
+        return [to_booking(r) for r in rows]
 
     async def active_for_vehicle(self, vin: str, *, exclude: str | None = None) -> Booking | None:
         """The tenant's active booking of this vehicle, whatever workshop (a tenant policy)."""
-        stmt = self._select(tenant_wide=True).where(
-            bookings.c.vin == vin, bookings.c.status.in_([s.value for s in ACTIVE_STATUSES])
+        row = await self._fetchrow(
+            ACTIVE_FOR_VEHICLE, vin=vin, statuses=ACTIVE_VALUES, exclude=exclude
         )
-        if exclude is not None:
-            stmt = stmt.where(bookings.c.id != exclude)
-        row = await self._db.fetch_one(stmt.limit(1))
-        return _to_booking(row) if row else None
+        return to_booking(row) if row else None
 
     async def insert_if_absent(self, booking: Booking) -> bool:
         """Insert unless the (tenant, source, external id) key exists; True if inserted.
 
         Race-free on both databases: the unique constraint decides, not a prior read.
         """
-        insert = postgresql.insert if self._db.dialect == "postgresql" else sqlite.insert
-        stmt = (
-            insert(bookings)
-            .values(
-                id=booking.id,
-                tenant_id=self._scope.tenant,
-                created_at=booking.created_at,
-                **_values(booking),
-            )
-            .on_conflict_do_nothing(
-                index_elements=[bookings.c.tenant_id, bookings.c.source, bookings.c.external_id]
-            )
-            .returning(bookings.c.id)
+        row = await self._fetchrow(
+            INSERT_IF_ABSENT, created_at=booking.created_at, **booking_values(booking)
         )
-        return await self._db.fetch_one(stmt) is not None
+        return row is not None
 
     async def update(self, booking: Booking, *, expected_revision: int) -> None:
         """Write ``booking`` if its stored revision is still ``expected_revision``."""
-        stmt = (
-            bookings.update()
-            .where(
-                bookings.c.tenant_id == self._scope.tenant,
-                bookings.c.id == booking.id,
-                bookings.c.revision == expected_revision,
-            )
-            .values(**_values(booking))
-            .returning(bookings.c.id)
+        row = await self._fetchrow(
+            UPDATE, expected_revision=expected_revision, **booking_values(booking)
         )
-        if await self._db.fetch_one(stmt) is None:
+        if row is None:
             raise Conflict(f"Booking {booking.id} was changed concurrently")
 
     async def add(self, booking: Booking) -> None:
-        await self._db.execute(
-            bookings.insert().values(
-                id=booking.id,
-                tenant_id=self._scope.tenant,
-                created_at=booking.created_at,
-                **_values(booking),
-            )
-        )
+        await self._execute(ADD, created_at=booking.created_at, **booking_values(booking))
 
     async def in_group(self, group_id: str) -> list[Booking]:
-        rows = await self._db.fetch_all(
-            self._select()
-            .where(bookings.c.group_id == group_id)
-            .order_by(bookings.c.appointment_at, bookings.c.id)
-        )
-        return [_to_booking(r) for r in rows]
+        return [to_booking(r) for r in await self._fetch(IN_GROUP, group_id=group_id)]
 
     async def of_workshop(self, workshop_id: str) -> list[Booking]:
-        rows = await self._db.fetch_all(
-            self._select(for_update=True).where(bookings.c.workshop_id == workshop_id)
-        )
-        return [_to_booking(r) for r in rows]
+        return [to_booking(r) for r in await self._fetch(OF_WORKSHOP, workshop_id=workshop_id)]
 
     # -- workshop operations -------------------------------------------------------------
 
-    def _filtered(self, f: BookingFilter) -> sa.Select[Any]:
-        stmt = self._select().where(
-            bookings.c.appointment_date >= f.date_from, bookings.c.appointment_date <= f.date_to
-        )
-        if f.workshop_ids:
-            stmt = stmt.where(bookings.c.workshop_id.in_(list(f.workshop_ids)))
-        if f.statuses:
-            stmt = stmt.where(bookings.c.status.in_([s.value for s in f.statuses]))
-        if f.vin:
-            stmt = stmt.where(bookings.c.vin == f.vin)
-        if f.group_id:
-            stmt = stmt.where(group_key == f.group_id)
-        if f.resource_ids is not None:
-            stmt = stmt.where(
-                bookings.c.id.in_(
-                    sa.select(allocations.c.booking_id).where(
-                        allocations.c.tenant_id == self._scope.tenant,
-                        allocations.c.active.is_(True),
-                        allocations.c.resource_id.in_(list(f.resource_ids)),
-                    )
-                )
-            )
-        return stmt
-
     async def group_page(self, f: BookingFilter, offset: int, limit: int) -> tuple[int, list[str]]:
         """Group keys of the bookings matching ``f``, by their first start, and the total."""
-        keyed = (
-            self._filtered(f)
-            .with_only_columns(group_key.label("key"), sa.func.min(bookings.c.sort_at).label("at"))
-            .group_by(group_key)
-        )
-        total = await self._db.fetch_val(sa.select(sa.func.count()).select_from(keyed.subquery()))
-        rows = await self._db.fetch_all(
-            keyed.order_by(sa.text("at"), sa.text("key")).offset(offset).limit(limit)
-        )
-        return int(total or 0), [r["key"] for r in rows]
+        params = _filter(f)
+        counted = await self._fetchrow(COUNT_GROUPS, **params)
+        rows = await self._fetch(GROUP_PAGE, offset=offset, limit=limit, **params)
+        return int(counted["total"] if counted else 0), [r["key"] for r in rows]
 
     async def in_groups(self, keys: list[str], *, for_update: bool = False) -> list[Booking]:
         if not keys:
             return []
-        rows = await self._db.fetch_all(
-            self._select(for_update=for_update)
-            .where(group_key.in_(keys))
-            .order_by(bookings.c.sort_at, bookings.c.id)
-        )
-        return [_to_booking(r) for r in rows]
+        statement = IN_GROUPS_LOCKED if for_update else IN_GROUPS
+        return [to_booking(r) for r in await self._fetch(statement, keys=list(keys))]
 
     async def slice(
         self, f: BookingFilter, after: tuple[datetime, str] | None, limit: int
     ) -> list[tuple[datetime, Booking]]:
         """Keyset page in (sort_at, id) order, strictly after ``after``."""
-        stmt = self._filtered(f)
-        if after is not None:
-            at, booking_id = after
-            stmt = stmt.where(
-                sa.or_(
-                    bookings.c.sort_at > at,
-                    sa.and_(bookings.c.sort_at == at, bookings.c.id > booking_id),
-                )
-            )
-        rows = await self._db.fetch_all(
-            stmt.order_by(bookings.c.sort_at, bookings.c.id).limit(limit)
-        )
+        at, booking_id = after if after is not None else (None, None)
+        rows = await self._fetch(SLICE, after_at=at, after_id=booking_id, limit=limit, **_filter(f))
         # The stored sort key, not one recomputed: the cursor must match what SQL compares.
-        return [(r["sort_at"], _to_booking(r)) for r in rows]
+        return [(r["sort_at"], to_booking(r)) for r in rows]

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
-import sqlalchemy as sa
-
-from booking_gateway.db.engine import Db
-from booking_gateway.db.repositories import TenantScope
-from booking_gateway.db.tables import resources, service_groups, service_workshops, services
+from booking_gateway.db.engine import Row
+from booking_gateway.db.repositories.base import ScopedRepository
+from booking_gateway.db.statements import Statement
 from booking_gateway.domain.catalog import (
     Service,
     ServiceGroup,
@@ -21,126 +18,84 @@ from booking_gateway.domain.catalog import (
 from booking_gateway.domain.ids import WorkshopId
 from booking_gateway.domain.scheduling import ResourceId, ServiceId
 
+# -- services ----------------------------------------------------------------------------------
+# A workshop-scoped token sees the services its workshop offers, and only its own workshop
+# among the workshops offering them.
 
-class ServiceRepository:
-    def __init__(self, db: Db, scope: TenantScope) -> None:
-        self._db = db
-        self._scope = scope
+SERVICE_COLUMNS = "s.id, s.tenant_id, s.definition"
+SERVICES = Statement(
+    f"""SELECT {SERVICE_COLUMNS} FROM services s WHERE {{scope s}}
+    [[ AND EXISTS (SELECT 1 FROM service_workshops sw WHERE {{scope sw}}
+        AND sw.service_id = s.id AND sw.workshop_id = :workshop_id) ]]
+    ORDER BY s.created_at, s.id"""
+)
+SERVICES_BY_ID = Statement(
+    f"SELECT {SERVICE_COLUMNS} FROM services s WHERE {{scope s}} AND s.id = ANY(:ids)"
+)
+OFFERED_AT = Statement(
+    """SELECT sw.service_id, sw.workshop_id FROM service_workshops sw
+    WHERE {scope sw} AND sw.service_id = ANY(:ids) ORDER BY sw.workshop_id"""
+)
+ADD_SERVICE = Statement(
+    """INSERT INTO services (id, tenant_id, definition, created_at, updated_at)
+    VALUES (:id, :tenant, :definition, :now, :now)"""
+)
+UPDATE_SERVICE = Statement(
+    """UPDATE services SET definition = :definition, updated_at = :now
+    WHERE {scope services} AND id = :id"""
+)
+UNLINK_WORKSHOPS = Statement(
+    "DELETE FROM service_workshops WHERE {scope service_workshops} AND service_id = :id"
+)
+LINK_WORKSHOP = Statement(
+    """INSERT INTO service_workshops (service_id, workshop_id, tenant_id)
+    VALUES (:id, :workshop_id, :tenant)"""
+)
 
-    async def _workshops_of(self, ids: Sequence[str]) -> dict[str, list[str]]:
-        rows = await self._db.fetch_all(
-            sa.select(service_workshops.c.service_id, service_workshops.c.workshop_id)
-            .where(
-                service_workshops.c.tenant_id == self._scope.tenant,
-                service_workshops.c.service_id.in_(ids),
-            )
-            .order_by(service_workshops.c.workshop_id)
-        )
-        found: dict[str, list[str]] = defaultdict(list)
-        for row in rows:
-            found[row["service_id"]].append(row["workshop_id"])
-        return found
+# -- service groups (tenant-wide) ----------------------------------------------------------------
 
-    async def list_all(self, workshop_id: str | None = None) -> list[Service]:
-        stmt = sa.select(services).where(services.c.tenant_id == self._scope.tenant)
-        workshop = workshop_id or self._scope.workshop
-        if workshop is not None:
-            stmt = stmt.where(
-                services.c.id.in_(
-                    sa.select(service_workshops.c.service_id).where(
-                        service_workshops.c.workshop_id == workshop
-                    )
-                )
-            )
-        rows = await self._db.fetch_all(stmt.order_by(services.c.created_at, services.c.id))
-        offered = await self._workshops_of([r["id"] for r in rows])
-        return [
-            Service.from_document(r["id"], r["tenant_id"], r["definition"], offered[r["id"]])
-            for r in rows
-        ]
+GROUPS = Statement(
+    """SELECT g.id, g.names, g.position, g.service_ids FROM service_groups g
+    WHERE {scope g} ORDER BY g.position, g.id"""
+)
+ADD_GROUP = Statement(
+    """INSERT INTO service_groups (id, tenant_id, names, position, service_ids)
+    VALUES (:id, :tenant, :names, :position, :service_ids)"""
+)
 
-    async def get_many(self, ids: Sequence[str]) -> dict[ServiceId, Service]:
-        rows = await self._db.fetch_all(
-            sa.select(services).where(
-                services.c.tenant_id == self._scope.tenant, services.c.id.in_(ids)
-            )
-        )
-        offered = await self._workshops_of([r["id"] for r in rows])
-        return {
-            ServiceId(r["id"]): Service.from_document(
-                r["id"], r["tenant_id"], r["definition"], offered[r["id"]]
-            )
-            for r in rows
-        }
+# -- resources --------------------------------------------------------------------------------
 
-    async def get(self, service_id: str) -> Service | None:
-        return (await self.get_many([service_id])).get(ServiceId(service_id))
-
-    async def save(self, service: Service, now: datetime, *, new: bool) -> None:
-        if new:
-            await self._db.execute(
-                services.insert().values(
-                    id=service.id,
-                    tenant_id=self._scope.tenant,
-                    definition=service.to_document(),
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
-        else:
-            await self._db.execute(
-                services.update()
-                .where(services.c.tenant_id == self._scope.tenant, services.c.id == service.id)
-                .values(definition=service.to_document(), updated_at=now)
-            )
-            await self._db.execute(
-                service_workshops.delete().where(
-                    service_workshops.c.tenant_id == self._scope.tenant,
-                    service_workshops.c.service_id == service.id,
-                )
-            )
-        for workshop_id in service.workshop_ids:
-            await self._db.execute(
-                service_workshops.insert().values(
-                    service_id=service.id, workshop_id=workshop_id, tenant_id=self._scope.tenant
-                )
-            )
+RESOURCE_COLUMNS = "r.id, r.workshop_id, r.type, r.name, r.subject"
+RESOURCES = Statement(
+    f"""SELECT {RESOURCE_COLUMNS} FROM resources r WHERE {{scope r}}
+    [[ AND r.workshop_id = :workshop_id ]] ORDER BY r.type, r.name"""
+)
+RESOURCES_BY_ID = Statement(
+    f"SELECT {RESOURCE_COLUMNS} FROM resources r WHERE {{scope r}} AND r.id = ANY(:ids)"
+)
+RESOURCES_OF_SUBJECT = Statement(
+    "SELECT r.id FROM resources r WHERE {scope r} AND r.subject = :subject"
+)
+ADD_RESOURCE = Statement(
+    """INSERT INTO resources (id, tenant_id, workshop_id, type, name, subject)
+    VALUES (:id, :tenant, :workshop_id, :type, :name, :subject)"""
+)
 
 
-class ServiceGroupRepository:
-    def __init__(self, db: Db, scope: TenantScope) -> None:
-        self._db = db
-        self._tenant = scope.tenant
-
-    async def list_all(self) -> list[ServiceGroup]:
-        rows = await self._db.fetch_all(
-            sa.select(service_groups)
-            .where(service_groups.c.tenant_id == self._tenant)
-            .order_by(service_groups.c.position, service_groups.c.id)
-        )
-        return [
-            ServiceGroup(
-                id=ServiceGroupId(r["id"]),
-                names=r["names"],
-                position=r["position"],
-                service_ids=tuple(ServiceId(s) for s in r["service_ids"]),
-            )
-            for r in rows
-        ]
-
-    async def add(self, group: ServiceGroup) -> None:
-        await self._db.execute(
-            service_groups.insert().values(
-                id=group.id,
-                tenant_id=self._tenant,
-                names=dict(group.names),
-                position=group.position,
-                service_ids=list(group.service_ids),
-            )
-        )
+def to_service(row: Row, offered: dict[str, list[str]]) -> Service:
+    return Service.from_document(row["id"], row["tenant_id"], row["definition"], offered[row["id"]])
 
 
-def _to_resource(row: Mapping[str, Any]) -> WorkshopResource:
+def to_group(row: Row) -> ServiceGroup:
+    return ServiceGroup(
+        id=ServiceGroupId(row["id"]),
+        names=row["names"],
+        position=row["position"],
+        service_ids=tuple(ServiceId(s) for s in row["service_ids"]),
+    )
+
+
+def to_resource(row: Row) -> WorkshopResource:
     return WorkshopResource(
         id=ResourceId(row["id"]),
         workshop_id=WorkshopId(row["workshop_id"]),
@@ -150,45 +105,74 @@ def _to_resource(row: Mapping[str, Any]) -> WorkshopResource:
     )
 
 
-class ResourceRepository:
-    def __init__(self, db: Db, scope: TenantScope) -> None:
-        self._db = db
-        self._scope = scope
+class ServiceRepository(ScopedRepository):
+    async def _workshops_of(self, ids: Sequence[str]) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = defaultdict(list)
+        if not ids:
+            return found
+        for row in await self._fetch(OFFERED_AT, ids=list(ids)):
+            found[row["service_id"]].append(row["workshop_id"])
+        return found
 
-    def _select(self) -> sa.Select[Any]:
-        stmt = sa.select(resources).where(resources.c.tenant_id == self._scope.tenant)
-        if self._scope.workshop is not None:
-            stmt = stmt.where(resources.c.workshop_id == self._scope.workshop)
-        return stmt
+    async def list_all(self, workshop_id: str | None = None) -> list[Service]:
+        rows = await self._fetch(SERVICES, workshop_id=workshop_id)
+        offered = await self._workshops_of([r["id"] for r in rows])
+        return [to_service(r, offered) for r in rows]
 
+    async def get_many(self, ids: Sequence[str]) -> dict[ServiceId, Service]:
+        if not ids:
+            return {}
+        rows = await self._fetch(SERVICES_BY_ID, ids=list(ids))
+        offered = await self._workshops_of([r["id"] for r in rows])
+        return {ServiceId(r["id"]): to_service(r, offered) for r in rows}
+
+    async def get(self, service_id: str) -> Service | None:
+        return (await self.get_many([service_id])).get(ServiceId(service_id))
+
+    async def save(self, service: Service, now: datetime, *, new: bool) -> None:
+        definition = service.to_document()
+        if new:
+            await self._execute(ADD_SERVICE, id=service.id, definition=definition, now=now)
+        else:
+            await self._execute(UPDATE_SERVICE, id=service.id, definition=definition, now=now)
+            await self._execute(UNLINK_WORKSHOPS, id=service.id)
+        for workshop_id in service.workshop_ids:
+            await self._execute(LINK_WORKSHOP, id=service.id, workshop_id=workshop_id)
+
+
+class ServiceGroupRepository(ScopedRepository):
+    async def list_all(self) -> list[ServiceGroup]:
+        return [to_group(r) for r in await self._fetch(GROUPS)]
+
+    async def add(self, group: ServiceGroup) -> None:
+        await self._execute(
+            ADD_GROUP,
+            id=group.id,
+            names=dict(group.names),
+            position=group.position,
+            service_ids=list(group.service_ids),
+        )
+
+
+class ResourceRepository(ScopedRepository):
     async def list_all(self, workshop_id: str | None = None) -> list[WorkshopResource]:
-        stmt = self._select()
-        if workshop_id is not None:
-            stmt = stmt.where(resources.c.workshop_id == workshop_id)
-        rows = await self._db.fetch_all(stmt.order_by(resources.c.type, resources.c.name))
-        return [_to_resource(r) for r in rows]
+        return [to_resource(r) for r in await self._fetch(RESOURCES, workshop_id=workshop_id)]
 
     async def get_many(self, ids: Sequence[str]) -> list[WorkshopResource]:
-        rows = await self._db.fetch_all(self._select().where(resources.c.id.in_(ids)))
-        return [_to_resource(r) for r in rows]
+        if not ids:
+            return []
+        return [to_resource(r) for r in await self._fetch(RESOURCES_BY_ID, ids=list(ids))]
 
     async def ids_of_subject(self, subject: str) -> list[str]:
         """Resources that are this person (a staff token's ``sub``)."""
-        rows = await self._db.fetch_all(
-            sa.select(resources.c.id).where(
-                resources.c.tenant_id == self._scope.tenant, resources.c.subject == subject
-            )
-        )
-        return [r["id"] for r in rows]
+        return [r["id"] for r in await self._fetch(RESOURCES_OF_SUBJECT, subject=subject)]
 
     async def add(self, resource: WorkshopResource) -> None:
-        await self._db.execute(
-            resources.insert().values(
-                id=resource.id,
-                tenant_id=self._scope.tenant,
-                workshop_id=resource.workshop_id,
-                type=resource.type,
-                name=resource.name,
-                subject=resource.subject,
-            )
+        await self._execute(
+            ADD_RESOURCE,
+            id=resource.id,
+            workshop_id=resource.workshop_id,
+            type=resource.type,
+            name=resource.name,
+            subject=resource.subject,
         )

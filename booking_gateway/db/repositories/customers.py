@@ -1,19 +1,32 @@
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
-
-from booking_gateway.db.engine import Db
-from booking_gateway.db.repositories import TenantScope
-from booking_gateway.db.tables import customers
+from booking_gateway.db.engine import Row
+from booking_gateway.db.repositories.base import ScopedRepository
+from booking_gateway.db.statements import Statement
 from booking_gateway.domain.catalog import Customer, CustomerId
 
+SELECT = """SELECT c.id, c.personal_identifier, c.first_name, c.last_name, c.email, c.phone,
+        c.date_of_birth
+    FROM customers c"""
+GET = Statement(f"{SELECT} WHERE {{scope c}} AND c.id = :id")
+GET_MANY = Statement(f"{SELECT} WHERE {{scope c}} AND c.id = ANY(:ids)")
+BY_IDENTIFIER = Statement(
+    f"{SELECT} WHERE {{scope c}} AND c.personal_identifier = :personal_identifier"
+)
+# The unique (tenant, personal identifier) key decides, so concurrent first bookings of one
+# person share one profile.
+ADD_IF_ABSENT = Statement(
+    """INSERT INTO customers (id, tenant_id, personal_identifier, first_name, last_name, email,
+        phone, date_of_birth, created_at)
+    VALUES (:id, :tenant, :personal_identifier, :first_name, :last_name, :email, :phone,
+        :date_of_birth, :created_at)
+    ON CONFLICT (tenant_id, personal_identifier) DO NOTHING"""
+)
 
-def _to_customer(row: Mapping[str, Any]) -> Customer:
+
+def to_customer(row: Row) -> Customer:
     return Customer(
         id=CustomerId(row["id"]),
         personal_identifier=row["personal_identifier"],
@@ -25,56 +38,31 @@ def _to_customer(row: Mapping[str, Any]) -> Customer:
     )
 
 
-class CustomerRepository:
-    def __init__(self, db: Db, scope: TenantScope) -> None:
-        self._db = db
-        self._tenant = scope.tenant
-
+class CustomerRepository(ScopedRepository):
     async def get(self, customer_id: str) -> Customer | None:
-        row = await self._db.fetch_one(
-            sa.select(customers).where(
-                customers.c.tenant_id == self._tenant, customers.c.id == customer_id
-            )
-        )
-        return _to_customer(row) if row else None
+        row = await self._fetchrow(GET, id=customer_id)
+        return to_customer(row) if row else None
 
     async def get_many(self, ids: list[str]) -> list[Customer]:
-        rows = await self._db.fetch_all(
-            sa.select(customers).where(
-                customers.c.tenant_id == self._tenant, customers.c.id.in_(ids)
-            )
-        )
-        return [_to_customer(r) for r in rows]
+        return [to_customer(r) for r in await self._fetch(GET_MANY, ids=list(ids))]
 
     async def by_identifier(self, personal_identifier: str) -> Customer | None:
-        row = await self._db.fetch_one(
-            sa.select(customers).where(
-                customers.c.tenant_id == self._tenant,
-                customers.c.personal_identifier == personal_identifier,
-            )
-        )
-        return _to_customer(row) if row else None
+        row = await self._fetchrow(BY_IDENTIFIER, personal_identifier=personal_identifier)
+        return to_customer(row) if row else None
 
     async def add_if_absent(self, customer: Customer, now: datetime) -> Customer:
         """Insert unless the personal identifier exists; returns the stored profile either way
         (the unique constraint decides, so concurrent first bookings share one profile)."""
-        insert = postgresql.insert if self._db.dialect == "postgresql" else sqlite.insert
-        await self._db.execute(
-            insert(customers)
-            .on_conflict_do_nothing(
-                index_elements=[customers.c.tenant_id, customers.c.personal_identifier]
-            )
-            .values(
-                id=customer.id,
-                tenant_id=self._tenant,
-                personal_identifier=customer.personal_identifier,
-                first_name=customer.first_name,
-                last_name=customer.last_name,
-                email=customer.email,
-                phone=customer.phone,
-                date_of_birth=customer.date_of_birth,
-                created_at=now,
-            )
+        await self._execute(
+            ADD_IF_ABSENT,
+            id=customer.id,
+            personal_identifier=customer.personal_identifier,
+            first_name=customer.first_name,
+            last_name=customer.last_name,
+            email=customer.email,
+            phone=customer.phone,
+            date_of_birth=customer.date_of_birth,
+            created_at=now,
         )
         stored = await self.by_identifier(customer.personal_identifier)
         assert stored is not None  # noqa: S101 - inserted or already there

@@ -56,41 +56,35 @@ Workshop scope
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-import sqlalchemy as sa
-
-from booking_gateway.db.engine import Db
-from booking_gateway.db.repositories import TenantScope
-from booking_gateway.db.tables import audit_events, bookings
-from booking_gateway.db.types import utc_from_driver
+from booking_gateway.db.engine import Row
+from booking_gateway.db.repositories.base import ScopedRepository
+from booking_gateway.db.statements import Statement
 from booking_gateway.domain.ids import AuditEventId, BookingId, RequestId, TenantId
 from booking_gateway.domain.models import AuditAction, AuditEvent
 
 # Position before every event: ids start at 1, txids at 0 (events older than the txid column).
 FEED_START = (0, 0)
 
-_COLUMNS = (
-    audit_events.c.id,
-    audit_events.c.tenant_id,
-    audit_events.c.booking_id,
-    audit_events.c.action,
-    audit_events.c.occurred_at,
-    audit_events.c.actor_subject,
-    audit_events.c.user_agent,
-    audit_events.c.request_id,
-    audit_events.c.before,
-    audit_events.c.after,
-    audit_events.c.txid,
+# The horizon is an uncorrelated subquery: evaluated once per statement, against the
+# statement's own snapshot. A workshop scope ({scope a}) keeps the events of bookings linked to
+# its workshop when read.
+AFTER = Statement(
+    """SELECT a.id, a.tenant_id, a.booking_id, a.action, a.occurred_at, a.actor_subject,
+        a.user_agent, a.request_id, a.before, a.after, a.txid
+    FROM audit_events a
+    WHERE {scope a} AND (a.txid, a.id) > (:txid, :event_id)
+        AND a.txid < (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint)
+    ORDER BY a.txid, a.id LIMIT :limit""",
+    # Every SQLite txid is 0, so this equals the row comparison above; unlike it, it seeks the
+    # index (SQLite cannot seek a row value that ends in the rowid).
+    sqlite="""SELECT a.id, a.tenant_id, a.booking_id, a.action, a.occurred_at, a.actor_subject,
+        a.user_agent, a.request_id, a.before, a.after, a.txid
+    FROM audit_events a
+    WHERE {scope a} AND a.txid = :txid AND a.id > :event_id
+    ORDER BY a.txid, a.id LIMIT :limit""",
 )
-
-# Evaluated once per statement (an uncorrelated subquery), against the statement's snapshot.
-_PG_HORIZON = sa.select(
-    sa.literal_column("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
-).scalar_subquery()
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,53 +97,25 @@ class FeedEntry:
         return (self.txid, self.event.id)
 
 
-def _json(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str | bytes) else value
-
-
-def _to_entry(row: Sequence[Any]) -> FeedEntry:
-    (event_id, tenant, booking, action, occurred_at, actor, agent, request, before, after, txid) = (
-        row
-    )
+def to_entry(row: Row) -> FeedEntry:
     event = AuditEvent(
-        id=AuditEventId(event_id),
-        tenant_id=TenantId(tenant),
-        booking_id=BookingId(booking),
-        action=AuditAction(action),
-        occurred_at=utc_from_driver(occurred_at),
-        actor_subject=actor,
-        user_agent=agent,
-        request_id=RequestId(request),
-        before=_json(before),
-        after=_json(after),
+        id=AuditEventId(row["id"]),
+        tenant_id=TenantId(row["tenant_id"]),
+        booking_id=BookingId(row["booking_id"]),
+        action=AuditAction(row["action"]),
+        occurred_at=row["occurred_at"],
+        actor_subject=row["actor_subject"],
+        user_agent=row["user_agent"],
+        request_id=RequestId(row["request_id"]),
+        before=row["before"],
+        after=row["after"],
     )
-    return FeedEntry(event=event, txid=int(txid))
+    return FeedEntry(event=event, txid=int(row["txid"]))
 
 
-class FeedRepository:
-    def __init__(self, db: Db, scope: TenantScope) -> None:
-        self._db = db
-        self._scope = scope
-
+class FeedRepository(ScopedRepository):
     async def after(self, txid: int, event_id: int, limit: int) -> list[FeedEntry]:
         """Up to ``limit`` events strictly after position ``(txid, event_id)``, in order, that
         no later commit can precede."""
-        stmt = sa.select(*_COLUMNS).where(audit_events.c.tenant_id == self._scope.tenant)
-        if self._db.dialect == "postgresql":
-            stmt = stmt.where(
-                sa.tuple_(audit_events.c.txid, audit_events.c.id) > sa.tuple_(txid, event_id),
-                audit_events.c.txid < _PG_HORIZON,
-            )
-        else:
-            # Every SQLite txid is 0, so this equals the row comparison above; unlike it, it
-            # seeks the index (SQLite cannot seek a row value that ends in the rowid).
-            stmt = stmt.where(audit_events.c.txid == txid, audit_events.c.id > event_id)
-        if self._scope.workshop is not None:
-            stmt = stmt.select_from(
-                audit_events.join(bookings, bookings.c.id == audit_events.c.booking_id)
-            ).where(
-                bookings.c.tenant_id == self._scope.tenant,
-                bookings.c.workshop_id == self._scope.workshop,
-            )
-        stmt = stmt.order_by(audit_events.c.txid, audit_events.c.id).limit(limit)
-        return [_to_entry(row) for row in await self._db.fetch_rows(stmt)]
+        rows = await self._fetch(AFTER, txid=txid, event_id=event_id, limit=limit)
+        return [to_entry(row) for row in rows]

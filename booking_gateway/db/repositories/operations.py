@@ -2,19 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-import sqlalchemy as sa
-
-from booking_gateway.db.engine import Db
-from booking_gateway.db.repositories import TenantScope
-from booking_gateway.db.tables import (
-    booking_messages,
-    bookings,
-    change_requests,
-    service_history,
-)
+from booking_gateway.db.engine import Row
+from booking_gateway.db.repositories.base import ScopedRepository
+from booking_gateway.db.statements import Statement
 from booking_gateway.domain.operations import (
     Attachment,
     ChangeKind,
@@ -24,62 +14,83 @@ from booking_gateway.domain.operations import (
     ServiceRecord,
 )
 
+# -- messages ---------------------------------------------------------------------------------
 
-class MessageRepository:
-    def __init__(self, db: Db, scope: TenantScope) -> None:
-        self._db = db
-        self._tenant = scope.tenant
+ADD_MESSAGE = Statement(
+    """INSERT INTO booking_messages (id, tenant_id, booking_id, author_subject, internal, body,
+        attachments, created_at)
+    VALUES (:id, :tenant, :booking_id, :author_subject, :internal, :body, :attachments,
+        :created_at)"""
+)
+MESSAGES = Statement(
+    """SELECT m.id, m.booking_id, m.author_subject, m.internal, m.body, m.attachments,
+        m.created_at
+    FROM booking_messages m WHERE {scope m} AND m.booking_id = ANY(:booking_ids)
+    ORDER BY m.created_at, m.id"""
+)
 
-    async def add(self, message: Message) -> None:
-        await self._db.execute(
-            booking_messages.insert().values(
-                id=message.id,
-                tenant_id=self._tenant,
-                booking_id=message.booking_id,
-                author_subject=message.author_subject,
-                internal=message.internal,
-                body=message.body,
-                attachments=[
-                    {
-                        "filename": a.filename,
-                        "contentType": a.content_type,
-                        "data": a.data,
-                        "size": a.size,
-                    }
-                    for a in message.attachments
-                ]
-                or None,
-                created_at=message.created_at,
-            )
-        )
+# -- change requests --------------------------------------------------------------------------
 
-    async def for_bookings(self, booking_ids: list[str]) -> list[Message]:
-        rows = await self._db.fetch_all(
-            sa.select(booking_messages)
-            .where(
-                booking_messages.c.tenant_id == self._tenant,
-                booking_messages.c.booking_id.in_(booking_ids),
-            )
-            .order_by(booking_messages.c.created_at, booking_messages.c.id)
-        )
-        return [
-            Message(
-                id=r["id"],
-                booking_id=r["booking_id"],
-                author_subject=r["author_subject"],
-                internal=r["internal"],
-                body=r["body"],
-                created_at=r["created_at"],
-                attachments=tuple(
-                    Attachment(a["filename"], a["contentType"], a["data"], a["size"])
-                    for a in r["attachments"] or ()
-                ),
-            )
-            for r in rows
-        ]
+REQUEST_COLUMNS = (
+    "c.id, c.booking_id, c.kind, c.payload, c.status, c.requested_by, c.requested_at, "
+    "c.decided_by, c.decided_at, c.decision_note"
+)
+ADD_REQUEST = Statement(
+    """INSERT INTO change_requests (id, tenant_id, booking_id, kind, payload, status,
+        requested_by, requested_at)
+    VALUES (:id, :tenant, :booking_id, :kind, :payload, :status, :requested_by, :requested_at)"""
+)
+GET_REQUEST = Statement(
+    f"SELECT {REQUEST_COLUMNS} FROM change_requests c WHERE {{scope c}} AND c.id = :id"
+)
+GET_REQUEST_FOR_UPDATE = Statement(
+    f"SELECT {REQUEST_COLUMNS} FROM change_requests c WHERE {{scope c}} AND c.id = :id FOR UPDATE"
+)
+COUNT_REQUESTS = Statement(
+    """SELECT count(*) FROM change_requests c WHERE {scope c}
+    [[ AND c.status = :status ]]"""
+)
+PAGE_REQUESTS = Statement(
+    f"""SELECT {REQUEST_COLUMNS} FROM change_requests c WHERE {{scope c}}
+    [[ AND c.status = :status ]]
+    ORDER BY c.requested_at, c.id LIMIT :limit OFFSET :offset"""
+)
+DECIDE_REQUEST = Statement(
+    """UPDATE change_requests SET status = :status, decided_by = :decided_by,
+        decided_at = :decided_at, decision_note = :decision_note
+    WHERE {scope change_requests} AND id = :id"""
+)
+
+# -- service history --------------------------------------------------------------------------
+
+ADD_RECORD = Statement(
+    """INSERT INTO service_history (id, tenant_id, vin, booking_id, workshop_id, service_id,
+        summary, completed_at)
+    VALUES (:id, :tenant, :vin, :booking_id, :workshop_id, :service_id, :summary,
+        :completed_at)"""
+)
+FOR_VEHICLE = Statement(
+    """SELECT h.id, h.vin, h.booking_id, h.workshop_id, h.service_id, h.summary, h.completed_at
+    FROM service_history h WHERE {scope h} AND h.vin = :vin ORDER BY h.completed_at DESC"""
+)
 
 
-def _to_request(row: Mapping[str, Any]) -> ChangeRequest:
+def to_message(row: Row) -> Message:
+    return Message(
+        id=row["id"],
+        booking_id=row["booking_id"],
+        author_subject=row["author_subject"],
+        internal=row["internal"],
+        body=row["body"],
+        created_at=row["created_at"],
+        attachments=tuple(
+            Attachment(a["filename"], a["contentType"], a["data"], a["size"])
+            for a in row["attachments"] or ()
+        ),
+    )
+
+
+def to_request(row: Row) -> ChangeRequest:
     return ChangeRequest(
         id=row["id"],
         booking_id=row["booking_id"],
@@ -94,111 +105,95 @@ def _to_request(row: Mapping[str, Any]) -> ChangeRequest:
     )
 
 
-class ChangeRequestRepository:
-    def __init__(self, db: Db, scope: TenantScope) -> None:
-        self._db = db
-        self._tenant = scope.tenant
-        self._workshop = scope.workshop
+def to_record(row: Row) -> ServiceRecord:
+    return ServiceRecord(
+        id=row["id"],
+        vin=row["vin"],
+        booking_id=row["booking_id"],
+        completed_at=row["completed_at"],
+        workshop_id=row["workshop_id"],
+        service_id=row["service_id"],
+        summary=row["summary"],
+    )
 
-    def _scoped(self) -> list[sa.ColumnElement[bool]]:
-        where = [change_requests.c.tenant_id == self._tenant]
-        if self._workshop is not None:
-            where.append(
-                change_requests.c.booking_id.in_(
-                    sa.select(bookings.c.id).where(
-                        bookings.c.tenant_id == self._tenant,
-                        bookings.c.workshop_id == self._workshop,
-                    )
-                )
-            )
-        return where
 
+class MessageRepository(ScopedRepository):
+    async def add(self, message: Message) -> None:
+        await self._execute(
+            ADD_MESSAGE,
+            id=message.id,
+            booking_id=message.booking_id,
+            author_subject=message.author_subject,
+            internal=message.internal,
+            body=message.body,
+            attachments=[
+                {
+                    "filename": a.filename,
+                    "contentType": a.content_type,
+                    "data": a.data,
+                    "size": a.size,
+                }
+                for a in message.attachments
+            ]
+            or None,
+            created_at=message.created_at,
+        )
+
+    async def for_bookings(self, booking_ids: list[str]) -> list[Message]:
+        if not booking_ids:
+            return []
+        return [to_message(r) for r in await self._fetch(MESSAGES, booking_ids=list(booking_ids))]
+
+
+class ChangeRequestRepository(ScopedRepository):
     async def add(self, request: ChangeRequest) -> None:
-        await self._db.execute(
-            change_requests.insert().values(
-                id=request.id,
-                tenant_id=self._tenant,
-                booking_id=request.booking_id,
-                kind=request.kind.value,
-                payload=dict(request.payload),
-                status=request.status.value,
-                requested_by=request.requested_by,
-                requested_at=request.requested_at,
-            )
+        await self._execute(
+            ADD_REQUEST,
+            id=request.id,
+            booking_id=request.booking_id,
+            kind=request.kind.value,
+            payload=dict(request.payload),
+            status=request.status.value,
+            requested_by=request.requested_by,
+            requested_at=request.requested_at,
         )
 
     async def get(self, request_id: str, *, for_update: bool = False) -> ChangeRequest | None:
-        stmt = sa.select(change_requests).where(*self._scoped(), change_requests.c.id == request_id)
-        row = await self._db.fetch_one(stmt.with_for_update() if for_update else stmt)
-        return _to_request(row) if row else None
+        statement = GET_REQUEST_FOR_UPDATE if for_update else GET_REQUEST
+        row = await self._fetchrow(statement, id=request_id)
+        return to_request(row) if row else None
 
     async def page(
         self, status: ChangeRequestStatus | None, offset: int, limit: int
     ) -> tuple[int, list[ChangeRequest]]:
-        where = self._scoped()
-        if status is not None:
-            where.append(change_requests.c.status == status.value)
-        total = await self._db.fetch_val(
-            sa.select(sa.func.count()).select_from(change_requests).where(*where)
-        )
-        rows = await self._db.fetch_all(
-            sa.select(change_requests)
-            .where(*where)
-            .order_by(change_requests.c.requested_at, change_requests.c.id)
-            .offset(offset)
-            .limit(limit)
-        )
-        return int(total or 0), [_to_request(r) for r in rows]
+        value = status.value if status is not None else None
+        total = await self._fetchrow(COUNT_REQUESTS, status=value)
+        rows = await self._fetch(PAGE_REQUESTS, status=value, offset=offset, limit=limit)
+        return int(total[0] if total else 0), [to_request(r) for r in rows]
 
     async def decide(self, request: ChangeRequest) -> None:
-        await self._db.execute(
-            change_requests.update()
-            .where(change_requests.c.tenant_id == self._tenant, change_requests.c.id == request.id)
-            .values(
-                status=request.status.value,
-                decided_by=request.decided_by,
-                decided_at=request.decided_at,
-                decision_note=request.decision_note,
-            )
+        await self._execute(
+            DECIDE_REQUEST,
+            id=request.id,
+            status=request.status.value,
+            decided_by=request.decided_by,
+            decided_at=request.decided_at,
+            decision_note=request.decision_note,
         )
 
 
-class ServiceHistoryRepository:
-    def __init__(self, db: Db, scope: TenantScope) -> None:
-        self._db = db
-        self._tenant = scope.tenant
-        self._workshop = scope.workshop
-
+class ServiceHistoryRepository(ScopedRepository):
     async def add(self, record: ServiceRecord) -> None:
-        await self._db.execute(
-            service_history.insert().values(
-                id=record.id,
-                tenant_id=self._tenant,
-                vin=record.vin,
-                booking_id=record.booking_id,
-                workshop_id=record.workshop_id,
-                service_id=record.service_id,
-                summary=record.summary,
-                completed_at=record.completed_at,
-            )
+        await self._execute(
+            ADD_RECORD,
+            id=record.id,
+            vin=record.vin,
+            booking_id=record.booking_id,
+            workshop_id=record.workshop_id,
+            service_id=record.service_id,
+            summary=record.summary,
+            completed_at=record.completed_at,
         )
 
     async def for_vehicle(self, vin: str) -> list[ServiceRecord]:
-        stmt = sa.select(service_history).where(
-            service_history.c.tenant_id == self._tenant, service_history.c.vin == vin
-        )
-        if self._workshop is not None:
-            stmt = stmt.where(service_history.c.workshop_id == self._workshop)
-        rows = await self._db.fetch_all(stmt.order_by(service_history.c.completed_at.desc()))
-        return [
-            ServiceRecord(
-                id=r["id"],
-                vin=r["vin"],
-                booking_id=r["booking_id"],
-                completed_at=r["completed_at"],
-                workshop_id=r["workshop_id"],
-                service_id=r["service_id"],
-                summary=r["summary"],
-            )
-            for r in rows
-        ]
+        return [to_record(r) for r in await self._fetch(FOR_VEHICLE, vin=vin)]

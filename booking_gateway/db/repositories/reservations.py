@@ -1,13 +1,8 @@
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-import sqlalchemy as sa
-
-from booking_gateway.db.engine import Db
-from booking_gateway.db.repositories import TenantScope
-from booking_gateway.db.tables import reservations
+from booking_gateway.db.engine import Row
+from booking_gateway.db.repositories.base import ScopedRepository
+from booking_gateway.db.statements import Statement
 from booking_gateway.domain.catalog import (
     GroupId,
     Reservation,
@@ -18,8 +13,27 @@ from booking_gateway.domain.catalog import (
 )
 from booking_gateway.domain.ids import WorkshopId
 
+COLUMNS = (
+    "r.id, r.workshop_id, r.status, r.starts_at, r.ends_at, r.expires_at, r.spots, r.lines, "
+    "r.notes, r.group_id, r.created_by, r.created_at"
+)
+GET = Statement(f"SELECT {COLUMNS} FROM reservations r WHERE {{scope r}} AND r.id = :id")
+GET_FOR_UPDATE = Statement(
+    f"SELECT {COLUMNS} FROM reservations r WHERE {{scope r}} AND r.id = :id FOR UPDATE"
+)
+ADD = Statement(
+    """INSERT INTO reservations (id, tenant_id, workshop_id, status, starts_at, ends_at,
+        expires_at, spots, lines, notes, group_id, created_by, created_at)
+    VALUES (:id, :tenant, :workshop_id, :status, :starts_at, :ends_at, :expires_at, :spots,
+        :lines, :notes, :group_id, :created_by, :created_at)"""
+)
+SET_STATUS = Statement(
+    """UPDATE reservations SET status = :status [[, group_id = :group_id ]]
+    WHERE {scope reservations} AND id = ANY(:ids)"""
+)
 
-def _to_reservation(row: Mapping[str, Any]) -> Reservation:
+
+def to_reservation(row: Row) -> Reservation:
     return Reservation(
         id=ReservationId(row["id"]),
         workshop_id=WorkshopId(row["workshop_id"]),
@@ -36,39 +50,26 @@ def _to_reservation(row: Mapping[str, Any]) -> Reservation:
     )
 
 
-class ReservationRepository:
-    def __init__(self, db: Db, scope: TenantScope) -> None:
-        self._db = db
-        self._scope = scope
-
+class ReservationRepository(ScopedRepository):
     async def get(self, reservation_id: str, *, for_update: bool = False) -> Reservation | None:
-        stmt = sa.select(reservations).where(
-            reservations.c.tenant_id == self._scope.tenant, reservations.c.id == reservation_id
-        )
-        if self._scope.workshop is not None:
-            stmt = stmt.where(reservations.c.workshop_id == self._scope.workshop)
-        if for_update:
-            stmt = stmt.with_for_update()
-        row = await self._db.fetch_one(stmt)
-        return _to_reservation(row) if row else None
+        row = await self._fetchrow(GET_FOR_UPDATE if for_update else GET, id=reservation_id)
+        return to_reservation(row) if row else None
 
     async def add(self, reservation: Reservation) -> None:
-        await self._db.execute(
-            reservations.insert().values(
-                id=reservation.id,
-                tenant_id=self._scope.tenant,
-                workshop_id=reservation.workshop_id,
-                status=reservation.status.value,
-                starts_at=reservation.starts_at,
-                ends_at=reservation.ends_at,
-                expires_at=reservation.expires_at,
-                spots=reservation.spots,
-                lines={"lines": [line_document(line) for line in reservation.lines]},
-                notes=reservation.notes,
-                group_id=reservation.group_id,
-                created_by=reservation.created_by,
-                created_at=reservation.created_at,
-            )
+        await self._execute(
+            ADD,
+            id=reservation.id,
+            workshop_id=reservation.workshop_id,
+            status=reservation.status.value,
+            starts_at=reservation.starts_at,
+            ends_at=reservation.ends_at,
+            expires_at=reservation.expires_at,
+            spots=reservation.spots,
+            lines={"lines": [line_document(line) for line in reservation.lines]},
+            notes=reservation.notes,
+            group_id=reservation.group_id,
+            created_by=reservation.created_by,
+            created_at=reservation.created_at,
         )
 
     async def set_status(
@@ -76,11 +77,4 @@ class ReservationRepository:
     ) -> None:
         if not ids:
             return
-        values: dict[str, Any] = {"status": status.value}
-        if group_id is not None:
-            values["group_id"] = group_id
-        await self._db.execute(
-            reservations.update()
-            .where(reservations.c.tenant_id == self._scope.tenant, reservations.c.id.in_(ids))
-            .values(**values)
-        )
+        await self._execute(SET_STATUS, ids=list(ids), status=status.value, group_id=group_id)

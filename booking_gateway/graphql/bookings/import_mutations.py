@@ -9,8 +9,8 @@ from typing import Annotated
 
 import strawberry
 
+from booking_gateway.domain.dealer_import import KEEP, ImportInput, Keep
 from booking_gateway.graphql.context import Context
-from booking_gateway.services.dealer_import import KEEP, ImportInput, Keep
 
 _DATE = (
     "Appointment: RFC 3339 timestamp (2022-08-23T13:30:00.000Z, any offset, fractional "

@@ -7,7 +7,7 @@ import strawberry
 from booking_gateway.domain.booking_details import BookingDetails, CustomerInput
 from booking_gateway.domain.scheduling import Placement
 from booking_gateway.domain.validation import Problems
-from booking_gateway.services.online_booking import Visit
+from booking_gateway.services.placement import Visit
 
 
 @strawberry.input(

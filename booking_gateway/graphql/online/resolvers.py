@@ -31,7 +31,7 @@ from booking_gateway.graphql.online.inputs import (
     to_visit,
 )
 from booking_gateway.graphql.online.types import Reservation, Timeslots
-from booking_gateway.services.online_booking import Visit
+from booking_gateway.services.placement import Visit
 
 
 @strawberry.type(description="The timeslot is held.")

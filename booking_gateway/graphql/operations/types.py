@@ -17,7 +17,8 @@ from booking_gateway.graphql.errors import (
     SlotUnavailableError,
     ValidationError,
 )
-from booking_gateway.services.operations import FilterInput, Target
+from booking_gateway.services.booking_lists import FilterInput
+from booking_gateway.services.operations import Target
 
 
 @strawberry.input(description="001-style filters. Dates are local appointment dates.")

@@ -1,4 +1,7 @@
-"""Europe/Copenhagen: clocks go 02:00 -> 03:00 on 2026-03-29 and 03:00 -> 02:00 on 2026-10-25."""
+"""Europe/Copenhagen: clocks go 02:00 -> 03:00 on 2026-03-29 and 03:00 -> 02:00 on 2026-10-25.
+
+Fixed dates and a fixed ``NOW`` shortly before them: nothing here reads the real date.
+"""
 
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -41,6 +44,16 @@ def utc(day: date, hour: int, minute: int = 0) -> datetime:
 
 def wall(slot: Timeslot) -> tuple[time, timedelta | None]:
     return slot.local_start.time(), slot.local_start.utcoffset()
+
+
+def test_the_fixed_dates_are_the_clock_changes_after_now() -> None:
+    def offsets(day: date) -> tuple[timedelta | None, timedelta | None]:
+        midnights = (day, day + timedelta(days=1))
+        return tuple(datetime.combine(d, time(), tzinfo=ZONE).utcoffset() for d in midnights)
+
+    assert NOW.date() < SPRING_FORWARD < FALL_BACK
+    assert offsets(SPRING_FORWARD) == (timedelta(hours=1), timedelta(hours=2))
+    assert offsets(FALL_BACK) == (timedelta(hours=2), timedelta(hours=1))
 
 
 def test_spring_forward_night_has_one_slot_per_quarter_of_real_time() -> None:

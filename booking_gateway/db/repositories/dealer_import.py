@@ -1,0 +1,123 @@
+"""The dealer import's reads and writes, shaped for its hot path.
+
+One read per push (``context``): the tenant's policies, the booking under the key and the
+candidate workshops, in one statement. One write: on PostgreSQL the booking and its audit event
+in one statement (a data-modifying CTE, atomic by itself, so no BEGIN/COMMIT round trips); on
+SQLite the two INSERTs in one transaction of the serialised writer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from booking_gateway.db.engine import Row
+from booking_gateway.db.repositories.audit import APPEND, event_values
+from booking_gateway.db.repositories.base import ScopedRepository
+from booking_gateway.db.repositories.bookings import (
+    COLUMNS,
+    INSERT_IF_ABSENT,
+    UPDATE,
+    booking_values,
+    to_booking,
+)
+from booking_gateway.db.repositories.tenants import settings_from_document
+from booking_gateway.db.statements import Statement
+from booking_gateway.domain.dealer_import import (
+    CancelContext,
+    ImportContext,
+    ImportLookup,
+    WorkshopLink,
+)
+from booking_gateway.domain.ids import WorkshopId
+from booking_gateway.domain.models import AuditEvent, Booking
+
+CONTEXT = Statement(
+    f"""SELECT t.settings AS tenant_settings,
+        wr.id AS ref_id, wr.time_zone AS ref_time_zone,
+        wd.id AS dealer_id, wd.time_zone AS dealer_time_zone,
+        wo.id AS own_id, wo.time_zone AS own_time_zone,
+        {COLUMNS}
+    FROM (SELECT 1 AS one) AS one
+    LEFT JOIN tenants t ON {{scope t}}
+    LEFT JOIN bookings b ON {{scope b}} AND b.source = :source AND b.external_id = :external_id
+    LEFT JOIN workshops w ON {{tenant w}} AND w.id = b.workshop_id
+    LEFT JOIN workshops wr ON {{scope wr}}
+        AND wr.id = CASE WHEN :keep_ref THEN b.external_workshop_id ELSE :workshop_ref END
+    LEFT JOIN workshops wd ON {{tenant wd}} AND wd.dealer_number = :dealer
+    LEFT JOIN workshops wo ON {{scope wo}} AND wo.id = :own"""
+)
+# ``w`` (the booking's own workshop, for its time zone) needs only the tenant: ``b`` is scoped.
+# ``wd`` is tenant-wide on purpose: "another workshop's dealer number" (forbidden) must differ
+# from "unknown dealer number" (kept unlinked).
+
+CANCEL_CONTEXT = Statement(
+    f"""SELECT t.settings AS tenant_settings, {COLUMNS}
+    FROM (SELECT 1 AS one) AS one
+    LEFT JOIN tenants t ON {{scope t}}
+    LEFT JOIN bookings b ON {{scope b}} AND b.external_id = :external_id
+        [[AND b.source = :source]]
+    LEFT JOIN workshops w ON {{tenant w}} AND w.id = b.workshop_id
+    ORDER BY b.source LIMIT 10"""
+)
+
+_AUDIT_FROM = """INSERT INTO audit_events (tenant_id, booking_id, action, occurred_at,
+        actor_subject, user_agent, request_id, before, after)
+    SELECT :tenant, written.id, :action, :occurred_at, :actor_subject, :user_agent,
+        :request_id, :before, :after FROM written RETURNING booking_id"""
+INSERT_RECORDED = Statement(f"WITH written AS ({INSERT_IF_ABSENT.sql}) {_AUDIT_FROM}")
+UPDATE_RECORDED = Statement(f"WITH written AS ({UPDATE.sql}) {_AUDIT_FROM}")
+
+
+def _link(row: Row, prefix: str) -> WorkshopLink | None:
+    found = row[f"{prefix}_id"]
+    return WorkshopLink(WorkshopId(found), row[f"{prefix}_time_zone"]) if found else None
+
+
+class DealerImportRepository(ScopedRepository):
+    async def context(self, lookup: ImportLookup) -> ImportContext:
+        row = await self._fetchrow(
+            CONTEXT,
+            source=lookup.source,
+            external_id=lookup.external_id,
+            keep_ref=lookup.keep_workshop_ref,
+            workshop_ref=lookup.workshop_ref,
+            dealer=lookup.dealer,
+            own=lookup.own_workshop,
+        )
+        assert row is not None  # noqa: S101 - one row always (outer joins on a constant)
+        return ImportContext(
+            settings=settings_from_document(row["tenant_settings"]),
+            existing=to_booking(row) if row["id"] is not None else None,
+            by_ref=_link(row, "ref"),
+            by_dealer=_link(row, "dealer"),
+            own=_link(row, "own"),
+        )
+
+    async def cancel_context(self, external_id: str, source: str | None) -> CancelContext:
+        rows = await self._fetch(CANCEL_CONTEXT, external_id=external_id, source=source)
+        return CancelContext(
+            settings=settings_from_document(rows[0]["tenant_settings"] if rows else None),
+            matches=[to_booking(r) for r in rows if r["id"] is not None],
+        )
+
+    async def insert(self, booking: Booking, event: AuditEvent) -> bool:
+        values = {**booking_values(booking), "created_at": booking.created_at}
+        if self._dialect == "postgresql":
+            row = await self._fetchrow(INSERT_RECORDED, **values, **event_values(event))
+            return row is not None
+        async with self._db.atomic():
+            if await self._fetchrow(INSERT_IF_ABSENT, **values) is None:
+                return False
+            await self._execute(APPEND, **event_values(event))
+        return True
+
+    async def update(self, booking: Booking, expected_revision: int, event: AuditEvent) -> bool:
+        values: dict[str, Any] = {**booking_values(booking), "expected_revision": expected_revision}
+        if self._dialect == "postgresql":
+            row = await self._fetchrow(UPDATE_RECORDED, **values, **event_values(event))
+            return row is not None
+        async with self._db.atomic():
+            if await self._fetchrow(UPDATE, **values) is None:
+                return False
+            await self._execute(APPEND, **event_values(event))
+        return True

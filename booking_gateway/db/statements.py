@@ -1,0 +1,223 @@
+"""SQL written once, scoped by construction, rendered once per shape for the driver.
+
+A ``Statement`` is SQL text with ``:name`` parameters and two markers:
+
+- ``{scope b}``: the full scope of the row ``b``: its tenant, and the workshop of a
+  workshop-scoped token where the table belongs to a workshop (directly, through its booking or
+  through the workshops that offer a service). Use it everywhere by default.
+- ``{tenant b}``: the tenant only, for the few reads that are tenant-wide on purpose (the
+  one-active-booking-per-vehicle policy, dealer numbers); name why next to the statement.
+
+Optional parts go in ``[[ ... ]]``: they are kept when every parameter inside is given (not
+None). ``x = ANY(:ids)`` takes a list (a ``json_each`` on SQLite); ``FOR UPDATE`` is dropped on
+SQLite (its writers are serialised already).
+
+Constructing a statement that reads or writes a tenant-owned table without its scope marker (or,
+for an INSERT, without ``:tenant``) raises ``UnscopedStatement`` at import time: a repository
+cannot forget the tenant or the workshop. ``:tenant`` and ``:workshop`` are bound by the
+repository base from the scope it was built with, never by a caller.
+
+Rendering happens once per (dialect, workshop-scoped or not, optional parts kept) and is cached;
+a request only looks the text up and orders its arguments.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+Dialect = Literal["sqlite", "postgresql"]
+
+
+@dataclass(frozen=True, slots=True)
+class TableScope:
+    """How a tenant-owned table is scoped: its tenant column and where its workshop is."""
+
+    tenant: str = "tenant_id"
+    workshop: str | None = None
+    via_booking: str | None = None
+    via_service: str | None = None
+
+
+TABLES: dict[str, TableScope] = {
+    "tenants": TableScope(tenant="id"),
+    "workshops": TableScope(workshop="id"),
+    "bookings": TableScope(workshop="workshop_id"),
+    "audit_events": TableScope(via_booking="booking_id"),
+    "booking_messages": TableScope(via_booking="booking_id"),
+    "change_requests": TableScope(via_booking="booking_id"),
+    "service_history": TableScope(via_booking="booking_id"),
+    "services": TableScope(via_service="id"),
+    "service_workshops": TableScope(workshop="workshop_id"),
+    "service_groups": TableScope(),
+    "resources": TableScope(workshop="workshop_id"),
+    "customers": TableScope(),
+    "reservations": TableScope(workshop="workshop_id"),
+    "allocations": TableScope(workshop="workshop_id"),
+    "capacity_usage": TableScope(workshop="workshop_id"),
+}
+
+RESERVED_PARAMS = frozenset({"tenant", "workshop"})
+
+
+class UnscopedStatement(ValueError):
+    """A statement touches a tenant-owned table outside the scoped base."""
+
+
+_KEYWORDS = frozenset(
+    {
+        "where", "set", "on", "left", "right", "inner", "outer", "join", "cross", "group",
+        "order", "limit", "offset", "using", "values", "returning", "as", "union", "for",
+        "having", "default", "select", "natural", "full", "lateral",
+    }
+)  # fmt: skip
+_TABLE_RE = re.compile(
+    r"\b(?P<kw>DELETE\s+FROM|FROM|JOIN|UPDATE|INTO)\s+(?P<table>[a-z_][a-z_0-9]*)"
+    r"(?:\s+(?:AS\s+)?(?P<alias>[a-z_][a-z_0-9]*))?",
+    re.IGNORECASE,
+)
+_MARKER_RE = re.compile(r"\{(scope|tenant) ([a-z_][a-z_0-9]*)\}")
+_OPTIONAL_RE = re.compile(r"\[\[(.*?)\]\]", re.DOTALL)
+_PARAM_RE = re.compile(r"'(?:[^']|'')*'|(?<![:\w]):([A-Za-z_]\w*)")
+_ANY_RE = re.compile(r"(=\s*ANY|<>\s*ALL)\(\s*(:[A-Za-z_]\w*)\s*\)", re.IGNORECASE)
+_LOCK_RE = re.compile(
+    r"\s+FOR\s+(?:UPDATE|SHARE|NO\s+KEY\s+UPDATE)(?:\s+OF\s+[\w, ]+?)?"
+    r"(?:\s+SKIP\s+LOCKED|\s+NOWAIT)?(?=\s*(?:\)|$))",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    sql: str
+    names: tuple[str, ...]
+
+
+def _scope_predicate(alias: str, table: str, *, workshop: bool, full: bool) -> str:
+    rule = TABLES[table]
+    parts = [f"{alias}.{rule.tenant} = :tenant"]
+    if workshop and full:
+        if rule.workshop is not None:
+            parts.append(f"{alias}.{rule.workshop} = :workshop")
+        elif rule.via_booking is not None:
+            parts.append(
+                f"EXISTS (SELECT 1 FROM bookings scope_b WHERE scope_b.id = "
+                f"{alias}.{rule.via_booking} AND scope_b.tenant_id = :tenant "
+                "AND scope_b.workshop_id = :workshop)"
+            )
+        elif rule.via_service is not None:
+            parts.append(
+                f"EXISTS (SELECT 1 FROM service_workshops scope_sw WHERE scope_sw.service_id = "
+                f"{alias}.{rule.via_service} AND scope_sw.tenant_id = :tenant "
+                "AND scope_sw.workshop_id = :workshop)"
+            )
+    return "(" + " AND ".join(parts) + ")"
+
+
+class Statement:
+    """One SQL statement of a repository; see the module docstring."""
+
+    registry: ClassVar[list[Statement]] = []
+
+    def __init__(self, sql: str, *, sqlite: str | None = None) -> None:
+        self.sql = " ".join(sql.split())
+        self.sqlite_sql = " ".join(sqlite.split()) if sqlite is not None else None
+        self._optional = [
+            tuple(m.group(1) for m in _PARAM_RE.finditer(block) if m.group(1))
+            for block in _OPTIONAL_RE.findall(self.sql)
+        ]
+        self._cache: dict[tuple[Dialect, bool, tuple[bool, ...]], Rendered] = {}
+        for text in filter(None, (self.sql, self.sqlite_sql)):
+            self.aliases = _check_scoped(text)
+        Statement.registry.append(self)
+
+    def __repr__(self) -> str:
+        return f"Statement({self.sql[:60]!r}...)"
+
+    def kept(self, params: dict[str, object]) -> tuple[bool, ...]:
+        return tuple(all(params.get(n) is not None for n in names) for names in self._optional)
+
+    def render(self, dialect: Dialect, workshop: bool, kept: tuple[bool, ...] = ()) -> Rendered:
+        key = (dialect, workshop, kept)
+        rendered = self._cache.get(key)
+        if rendered is None:
+            rendered = self._cache[key] = self._render(dialect, workshop, kept)
+        return rendered
+
+    def _render(self, dialect: Dialect, workshop: bool, kept: tuple[bool, ...]) -> Rendered:
+        text = self.sqlite_sql if dialect == "sqlite" and self.sqlite_sql else self.sql
+        blocks = iter(kept or (False,) * len(self._optional))
+        text = _OPTIONAL_RE.sub(lambda m: m.group(1) if next(blocks) else "", text)
+        aliases = _aliases(text)
+        text = _MARKER_RE.sub(
+            lambda m: _scope_predicate(
+                m.group(2), aliases[m.group(2)], workshop=workshop, full=m.group(1) == "scope"
+            ),
+            text,
+        )
+        if dialect == "sqlite":
+            text = _ANY_RE.sub(
+                lambda m: (
+                    ("IN" if m.group(1).startswith("=") else "NOT IN")
+                    + f" (SELECT value FROM json_each({m.group(2)}))"
+                ),
+                text,
+            )
+            text = _LOCK_RE.sub("", text)
+        names: list[str] = []
+
+        def number(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name is None:
+                return match.group(0)
+            if name not in names:
+                names.append(name)
+            position = names.index(name) + 1
+            return f"${position}" if dialect == "postgresql" else f"?{position}"
+
+        text = _PARAM_RE.sub(number, text)
+        return Rendered(" ".join(text.split()), tuple(names))
+
+
+def _aliases(sql: str) -> dict[str, str]:
+    """alias -> table for every tenant-owned table the statement names."""
+    found: dict[str, str] = {}
+    for match in _TABLE_RE.finditer(sql):
+        table = match.group("table").lower()
+        if table not in TABLES:
+            continue
+        alias = match.group("alias")
+        if alias is None or alias.lower() in _KEYWORDS:
+            alias = table
+        found[alias] = table
+    return found
+
+
+def _check_scoped(sql: str) -> dict[str, str]:
+    body = _OPTIONAL_RE.sub(lambda m: m.group(1), sql)
+    markers = {m.group(2) for m in _MARKER_RE.finditer(body)}
+    aliases: dict[str, str] = {}
+    for match in _TABLE_RE.finditer(body):
+        table = match.group("table").lower()
+        if table not in TABLES:
+            continue
+        if match.group("kw").upper() == "INTO":
+            if not re.search(r"(?<![:\w]):tenant\b", body):
+                raise UnscopedStatement(f"INSERT INTO {table} without :tenant: {sql[:120]}")
+            continue
+        alias = match.group("alias")
+        if alias is None or alias.lower() in _KEYWORDS:
+            alias = table
+        if alias not in markers:
+            raise UnscopedStatement(
+                f"{table} {alias} is read or written without {{scope {alias}}}: {sql[:120]}"
+            )
+        aliases[alias] = table
+    for name in re.findall(r"(?<![:\w]):([A-Za-z_]\w*)", _MARKER_RE.sub("", body)):
+        if name == "workshop":
+            raise UnscopedStatement(f":workshop is bound by the scope only: {sql[:120]}")
+    unknown = markers - set(aliases)
+    if unknown:
+        raise UnscopedStatement(f"scope marker for unknown alias {sorted(unknown)}: {sql[:120]}")
+    return aliases

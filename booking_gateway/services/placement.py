@@ -1,0 +1,263 @@
+"""Placement: choosing the time and resources of booked service lines. Online booking places
+new lines with it; a reschedule or a confirmed duration estimate re-places a booked line.
+
+The scheduler (domain.scheduling) decides; the database's guarded counter and exclusion
+constraint make the decision stick under concurrency. Everything here runs inside the
+caller's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from booking_gateway.db.unit_of_work import Repositories
+from booking_gateway.domain.booking_details import check_spots
+from booking_gateway.domain.catalog import ReservationStatus, Service, opening_hours
+from booking_gateway.domain.errors import NotFound, SlotTaken
+from booking_gateway.domain.models import (
+    Appointment,
+    Booking,
+    Precision,
+    TenantSettings,
+    Workshop,
+)
+from booking_gateway.domain.principal import Principal
+from booking_gateway.domain.scheduling import (
+    Placement,
+    Resource,
+    SlotQuery,
+    Timeslot,
+    Unavailable,
+    check_slot,
+)
+from booking_gateway.domain.validation import Problems
+
+MAX_SERVICES = 5
+MAX_SPOTS = 100
+MAX_VISIT = timedelta(hours=24)
+
+
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """Where, what and (for reserve/create) when."""
+
+    workshop_id: str
+    service_ids: Sequence[str]
+    start: datetime | None = None
+    end: datetime | None = None  # for a service without fixed duration
+    spots: int = 1
+    requested_resource_id: str | None = None
+    placement: Placement = Placement.SEQUENTIAL
+    outside_opening_hours: bool = False
+    duration: timedelta | None = None  # staff's estimate, replacing the service's duration
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A visit checked against the catalog and the tenant's policies, ready to place."""
+
+    workshop: Workshop
+    resources: list[Resource]
+    services: list[Service]
+    query: SlotQuery
+    settings: TenantSettings
+
+
+class PlacementService:
+    def __init__(self, principal: Principal) -> None:
+        self._principal = principal
+
+    async def plan(
+        self,
+        repos: Repositories,
+        visit: Visit,
+        now: datetime,
+        services: list[Service] | None = None,
+    ) -> Plan:
+        """Check a visit against the catalog and policies; ``services`` when already loaded."""
+        p = Problems()
+        if not visit.service_ids:
+            p.add("serviceIds", "name at least one service")
+        if len(visit.service_ids) > MAX_SERVICES:
+            p.add("serviceIds", f"at most {MAX_SERVICES} services per visit")
+        if len(set(visit.service_ids)) != len(visit.service_ids):
+            p.add("serviceIds", "a service may appear once per visit")
+        if not 1 <= visit.spots <= MAX_SPOTS:
+            p.add("spots", f"must be between 1 and {MAX_SPOTS}")
+        p.raise_if_any()
+        workshop = await get_workshop(repos, visit.workshop_id)
+        if services is None:
+            services = await get_services(repos, visit.service_ids)
+        pool = await repos.resources.list_all(workshop.id)
+        for service in services:
+            if workshop.id not in service.workshop_ids:
+                p.add("serviceIds", f"{service.id} is not offered at this workshop")
+            if not service.online_bookable and not self._principal.is_staff:
+                p.add("serviceIds", f"{service.id} is bookable by staff only")
+            if not service.fixed_duration and len(services) > 1:
+                p.add("serviceIds", f"{service.id} has no fixed duration: book it on its own")
+        for service in services[1:]:
+            first = services[0]
+            if service.id not in first.combinable_with and first.id not in service.combinable_with:
+                p.add("serviceIds", f"{first.id} and {service.id} cannot be combined")
+        check_spots(p, services, visit.spots)
+        resource = visit.requested_resource_id
+        if resource is not None:
+            chosen = next((r for r in pool if r.id == resource), None)
+            if chosen is None:
+                p.add("requestedResourceId", "is not a resource of this workshop")
+            elif not any(s.resource_selection for s in services):
+                p.add("requestedResourceId", "these services do not let customers choose")
+            elif not any(chosen.type in s.required_resource_types for s in services):
+                p.add("requestedResourceId", f"these services need no {chosen.type!r}")
+        duration = visit.duration
+        if duration is not None:
+            if duration > MAX_VISIT:
+                p.add("durationMinutes", "a visit lasts at most 24 hours")
+        elif visit.start is not None and visit.end is not None and services:
+            duration = visit.end - visit.start
+            if services[0].fixed_duration:
+                p.add("end", "this service has a fixed duration: leave end out")
+            elif duration < timedelta(minutes=services[0].duration_minutes):
+                p.add("end", f"must be at least {services[0].duration_minutes} minutes after start")
+            elif duration > MAX_VISIT:
+                p.add("end", "a visit lasts at most 24 hours")
+        elif (
+            visit.start is not None
+            and services
+            and not services[0].fixed_duration
+            and (visit.duration is None)
+        ):
+            p.add("end", "this service has no fixed duration: give the end")
+        p.raise_if_any()
+        settings = await repos.tenants.settings()
+        ignore_limits = visit.outside_opening_hours
+        query = SlotQuery(
+            services=tuple(s.spec(duration) for s in services),
+            now=now,
+            spots=visit.spots,
+            requested_resource_id=resource,  # type: ignore[arg-type]
+            min_notice=timedelta(minutes=0 if ignore_limits else settings.minimum_notice_minutes),
+            horizon=None if ignore_limits else timedelta(days=settings.booking_horizon_days),
+            placement=visit.placement,
+        )
+        return Plan(workshop, [r.as_scheduling() for r in pool], services, query, settings)
+
+    async def place(self, repos: Repositories, plan: Plan, visit: Visit, now: datetime) -> Timeslot:
+        """Lock the workshop, sweep expired holds and check the visit's slot against what is
+        busy; the slot's lines say when and with which resources each service runs."""
+        if visit.start is None:
+            raise AssertionError("a placement needs a start")
+        await repos.allocations.lock_workshops([plan.workshop.id])
+        expired = await repos.allocations.sweep_expired(plan.workshop.id, now)
+        await repos.reservations.set_status(expired, ReservationStatus.EXPIRED)
+        busy = await repos.allocations.busy(
+            plan.workshop.id, visit.start - timedelta(days=1), visit.start + timedelta(days=2), now
+        )
+        outcome = check_slot(
+            hours(plan.workshop),
+            plan.query,
+            plan.resources,
+            busy,
+            visit.start,
+            ignore_opening_hours=visit.outside_opening_hours,
+        )
+        if isinstance(outcome, Unavailable):
+            raise SlotTaken(outcome.reason.value, outcome.service_id)
+        return outcome
+
+    async def move(
+        self, repos: Repositories, booking: Booking, start: datetime, now: datetime
+    ) -> Booking:
+        """A booking at a new ``start`` (a reschedule): an online booking's line is re-placed,
+        any other booking simply takes the new time."""
+        if booking.service_id is not None:
+            return await self._move_line(repos, booking, start, now)
+        local = start.astimezone(ZoneInfo(booking.time_zone))
+        return replace(booking, appointment=Appointment(Precision.DATETIME, local.date(), start))
+
+    async def set_duration(
+        self, repos: Repositories, booking: Booking, duration: timedelta, now: datetime
+    ) -> Booking:
+        """A booking lasting staff's estimated ``duration`` from its start: an online booking's
+        line is re-placed (resources follow the estimate), any other booking gets the new end."""
+        start = booking.appointment.starts_at
+        if start is None:
+            raise AssertionError("only a booking with a start time has a duration")
+        if booking.service_id is not None:
+            return await self._move_line(repos, booking, start, now, duration=duration)
+        return replace(booking, ends_at=start + duration)
+
+    async def _move_line(
+        self,
+        repos: Repositories,
+        booking: Booking,
+        start: datetime,
+        now: datetime,
+        *,
+        duration: timedelta | None = None,
+    ) -> Booking:
+        """Re-place one booked service line at ``start`` (same service, spots and length, or
+        staff's new ``duration``, which may run past closing but never over busy resources or
+        capacity); the booking keeps its id."""
+        if booking.service_id is None or booking.workshop_id is None:
+            raise AssertionError("only online bookings hold allocations")
+        old_start = booking.appointment.starts_at
+        length = (booking.ends_at - old_start) if booking.ends_at and old_start else None
+        [service] = await get_services(repos, [booking.service_id])
+        visit = Visit(
+            workshop_id=booking.workshop_id,
+            service_ids=[service.id],
+            start=start,
+            end=start + length if length and not service.fixed_duration else None,
+            spots=booking.spots or 1,
+            duration=duration,
+            outside_opening_hours=duration is not None,
+        )
+        await repos.allocations.release_bookings([booking.id])
+        plan = await self.plan(repos, visit, now)
+        [line] = (await self.place(repos, plan, visit, now)).allocation
+        await repos.allocations.allocate(
+            workshop_id=booking.workshop_id,
+            visit_id=booking.group_key,
+            line_id=f"{booking.id}:{booking.revision + 1}",
+            line=line,
+            spots=visit.spots,
+            capacity=service.capacity,
+            expires_at=None,
+            booking_id=booking.id,
+        )
+        zone = ZoneInfo(booking.time_zone)
+        return replace(
+            booking,
+            appointment=Appointment(
+                Precision.DATETIME, line.start.astimezone(zone).date(), line.start
+            ),
+            ends_at=line.end,
+            resource_ids=tuple(line.resource_ids),
+        )
+
+
+async def get_workshop(repos: Repositories, workshop_id: str) -> Workshop:
+    workshop = await repos.workshops.get(workshop_id)
+    if workshop is None:
+        raise NotFound(f"No workshop {workshop_id!r}", field="workshopId")
+    return workshop
+
+
+async def get_services(repos: Repositories, ids: Sequence[str]) -> list[Service]:
+    """The services, in the order asked for; ``NotFound`` for the first one missing."""
+    found = await repos.services.get_many(ids)
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise NotFound(f"No service {missing[0]!r}", field="serviceIds")
+    return [found[i] for i in ids]  # type: ignore[index]
+
+
+def hours(workshop: Workshop) -> Any:
+    """The workshop's opening hours, as the scheduler reads them."""
+    return opening_hours(workshop.time_zone, workshop.opening_hours, workshop.special_days)
