@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import resource
 import statistics
 import tempfile
@@ -21,12 +22,11 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import httpx
-import sqlalchemy as sa
 
 from booking_gateway.app import create_app
 from booking_gateway.auth import TokenIssuer
+from booking_gateway.db.engine import Db
 from booking_gateway.db.migrate import upgrade
-from booking_gateway.db.tables import audit_events, bookings
 from booking_gateway.settings import Settings
 
 SECRET = "bench-secret-0123456789abcdef0123456789abcdef0123456789abcdef012"
@@ -36,6 +36,26 @@ QUERY = """query($after: String, $first: Int!) {
     events { cursor bookingId event { id action occurredAt } } endCursor hasMore
   }
 }"""
+ADD_BOOKING = (
+    "INSERT INTO bookings (id, tenant_id, status, appointment_precision, appointment_date,"
+    " created_at, updated_at, revision, sort_at) VALUES ($1, $2, 'CONFIRMED', 'DATE', $3, $4, $4,"
+    " 1, $4)"
+)
+# Rows follow: ($1, $2, 'CHANGED', $3, 'bench', $n, $n+1), ... (txid left to its default).
+ADD_EVENTS = (
+    "INSERT INTO audit_events (tenant_id, booking_id, action, occurred_at, actor_subject,"
+    " request_id, after) VALUES "
+)
+RAW_PAGE = (
+    "SELECT id, tenant_id, booking_id, action, occurred_at, actor_subject, user_agent,"
+    " request_id, before, after, txid FROM audit_events WHERE tenant_id = $1 AND id > $2"
+    " ORDER BY id LIMIT $3"
+)
+
+
+def driver_sql(db: Db, sql: str) -> str:
+    """SQL written with ``$n`` parameters, as the database's driver takes them."""
+    return sql if db.dialect == "postgresql" else re.sub(r"\$(\d+)", r"?\1", sql)
 
 
 async def run(url: str) -> None:
@@ -49,36 +69,17 @@ async def run(url: str) -> None:
         booking_id = str(uuid.uuid4())
         async with db.transaction():
             await db.execute(
-                bookings.insert().values(
-                    id=booking_id,
-                    tenant_id=tenant,
-                    status="CONFIRMED",
-                    appointment_precision="DATE",
-                    appointment_date=date(2026, 12, 1),
-                    created_at=now,
-                    updated_at=now,
-                    revision=1,
-                    sort_at=now,
-                )
+                driver_sql(db, ADD_BOOKING), [booking_id, tenant, date(2026, 12, 1), now]
             )
         for chunk in range(0, EVENTS, 1000):  # ten transactions, as ten writers would
+            placeholders = ", ".join(
+                f"($1, $2, 'CHANGED', $3, 'bench', ${4 + 2 * i}, ${5 + 2 * i})" for i in range(1000)
+            )
+            args: list[object] = [tenant, booking_id, now]
+            for i in range(chunk, chunk + 1000):
+                args += [f"r{i}", {"n": i}]
             async with db.transaction():
-                await db.execute(
-                    audit_events.insert().values(
-                        [
-                            {
-                                "tenant_id": tenant,
-                                "booking_id": booking_id,
-                                "action": "CHANGED",
-                                "occurred_at": now,
-                                "actor_subject": "bench",
-                                "request_id": f"r{i}",
-                                "after": {"n": i},
-                            }
-                            for i in range(chunk, chunk + 1000)
-                        ]
-                    )
-                )
+                await db.execute(driver_sql(db, ADD_EVENTS + placeholders), args)
         token = TokenIssuer(settings).issue(tenant=tenant, scope="bookings:read")
         pages, seen, after = [], [], None
         async with httpx.AsyncClient(
@@ -99,16 +100,11 @@ async def run(url: str) -> None:
                     break
         assert seen == sorted(set(seen)), "each event once, in order"
         assert len(seen) == EVENTS, "every event"
-        raw = []
+        raw, raw_page = [], driver_sql(db, RAW_PAGE)
         last = 0
         for _ in range(EVENTS // PAGE):
             started = time.perf_counter()
-            rows = await db.fetch_rows(
-                sa.select(audit_events)
-                .where(audit_events.c.tenant_id == tenant, audit_events.c.id > last)
-                .order_by(audit_events.c.id)
-                .limit(PAGE)
-            )
+            rows = await db.fetch(raw_page, [tenant, last, PAGE])
             raw.append(time.perf_counter() - started)
             last = rows[-1][0]
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

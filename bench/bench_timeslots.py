@@ -35,7 +35,8 @@ from booking_gateway.domain.principal import ALL_SCOPES, Principal
 from booking_gateway.domain.scheduling import compute_timeslots
 from booking_gateway.services.admin import AdminService
 from booking_gateway.services.catalog import CatalogService, ServiceInput, WorkshopChange
-from booking_gateway.services.online_booking import OnlineBookingService, Visit
+from booking_gateway.services.online_booking import OnlineBookingService
+from booking_gateway.services.placement import PlacementService, Visit, workshop_hours
 
 SECRET = "bench-secret-0123456789abcdef0123456789abcdef0123456789abcdef012"
 DAYS, RESOURCES, BOOKINGS, RUNS = 14, 20, 1000, 30
@@ -132,8 +133,8 @@ async def run(url: str) -> None:
         busy = await repos.allocations.busy(
             workshop.id, now - timedelta(days=1), now + timedelta(days=DAYS + 3), now
         )
-        plan = await online._plan(repos, visit, now)
-        hours = online._hours(plan.workshop)
+        plan = await PlacementService(principal).plan(repos, visit, now)
+        hours = workshop_hours(plan.workshop)
         pool = plan.resources
 
         engine, service_call, http = [], [], []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -37,6 +38,9 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await db.connect()
+        # What start-up built lives as long as the process: keep it out of every collection.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
@@ -83,5 +87,6 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> Starlette:
         lifespan=lifespan,
     )
     app.state.db = db
+    app.state.graphql = endpoint
     app.state.settings = settings
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import cached_property
 
 from booking_gateway.db.engine import Db
 from booking_gateway.db.repositories import TenantScope
@@ -29,23 +30,71 @@ from booking_gateway.db.repositories.workshops import WorkshopRepository
 
 
 class Repositories:
+    """The repositories of one scope, each built on first use (a request needs one or two)."""
+
     def __init__(self, db: Db, scope: TenantScope) -> None:
+        self._db = db
         self.scope = scope
-        self.tenants = TenantRepository(db, scope)
-        self.workshops = WorkshopRepository(db, scope)
-        self.bookings = BookingRepository(db, scope)
-        self.audit = AuditRepository(db, scope)
-        self.services = ServiceRepository(db, scope)
-        self.service_groups = ServiceGroupRepository(db, scope)
-        self.resources = ResourceRepository(db, scope)
-        self.customers = CustomerRepository(db, scope)
-        self.reservations = ReservationRepository(db, scope)
-        self.allocations = AllocationRepository(db, scope)
-        self.messages = MessageRepository(db, scope)
-        self.change_requests = ChangeRequestRepository(db, scope)
-        self.service_history = ServiceHistoryRepository(db, scope)
-        self.feed = FeedRepository(db, scope)
-        self.dealer_import = DealerImportRepository(db, scope)
+
+    @cached_property
+    def tenants(self) -> TenantRepository:
+        return TenantRepository(self._db, self.scope)
+
+    @cached_property
+    def workshops(self) -> WorkshopRepository:
+        return WorkshopRepository(self._db, self.scope)
+
+    @cached_property
+    def bookings(self) -> BookingRepository:
+        return BookingRepository(self._db, self.scope)
+
+    @cached_property
+    def audit(self) -> AuditRepository:
+        return AuditRepository(self._db, self.scope)
+
+    @cached_property
+    def services(self) -> ServiceRepository:
+        return ServiceRepository(self._db, self.scope)
+
+    @cached_property
+    def service_groups(self) -> ServiceGroupRepository:
+        return ServiceGroupRepository(self._db, self.scope)
+
+    @cached_property
+    def resources(self) -> ResourceRepository:
+        return ResourceRepository(self._db, self.scope)
+
+    @cached_property
+    def customers(self) -> CustomerRepository:
+        return CustomerRepository(self._db, self.scope)
+
+    @cached_property
+    def reservations(self) -> ReservationRepository:
+        return ReservationRepository(self._db, self.scope)
+
+    @cached_property
+    def allocations(self) -> AllocationRepository:
+        return AllocationRepository(self._db, self.scope)
+
+    @cached_property
+    def messages(self) -> MessageRepository:
+        return MessageRepository(self._db, self.scope)
+
+    @cached_property
+    def change_requests(self) -> ChangeRequestRepository:
+        return ChangeRequestRepository(self._db, self.scope)
+
+    @cached_property
+    def service_history(self) -> ServiceHistoryRepository:
+        return ServiceHistoryRepository(self._db, self.scope)
+
+    @cached_property
+    def feed(self) -> FeedRepository:
+        return FeedRepository(self._db, self.scope)
+
+    @cached_property
+    def dealer_import(self) -> DealerImportRepository:
+        return DealerImportRepository(self._db, self.scope)
 
 
 class SqlUnitOfWork:

@@ -15,6 +15,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from graphql import GraphQLError
 from starlette.datastructures import Headers
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -29,6 +30,7 @@ from booking_gateway.domain.errors import AuthenticationError
 from booking_gateway.domain.ids import RequestId
 from booking_gateway.domain.models import RequestMeta
 from booking_gateway.domain.principal import Principal
+from booking_gateway.graphql.bookings.import_fast_path import ImportFastPath
 from booking_gateway.graphql.context import Context, parse_accept_language
 from booking_gateway.graphql.errors import (
     BAD_USER_INPUT,
@@ -70,6 +72,7 @@ class GraphQLEndpoint:
     ) -> None:
         self._schema = schema
         self._clock = clock
+        self.import_path = ImportFastPath()
         self._verifier = verifier
         self._db = db
         self._max_body = max_body_bytes
@@ -213,6 +216,16 @@ class GraphQLEndpoint:
             languages=parse_accept_language(request.headers.get("accept-language")),
             clock=self._clock,
         )
+
+        def formatted(error: GraphQLError) -> dict[str, Any]:
+            return format_error(error, request_id)
+
+        plan = self.import_path.plan(query, operation) if request.method == "POST" else None
+        if plan is not None:
+            async with self._db.session():
+                fast = await self.import_path.run(plan, variables or {}, context, formatted)
+            if fast is not None:
+                return _respond(fast)
         try:
             # However many root fields run concurrently, the request holds one connection.
             async with self._db.session():
@@ -234,24 +247,33 @@ class GraphQLEndpoint:
                 400, "`query` must be a non-empty string", "BAD_REQUEST"
             ) from None
         payload: dict[str, Any] = {}
-        status = 200
         if result.errors:
-            errors = [format_error(e, request_id) for e in result.errors]
-            payload["errors"] = errors
-            if result.data is None and all(
-                e["extensions"]["code"] in REQUEST_ERROR_CODES | {BAD_USER_INPUT} for e in errors
-            ):
-                status = 400
-            if all(e["extensions"]["code"] == UNAVAILABLE for e in errors):
-                # Nothing was written; the client should retry shortly (load balancers and
-                # HTTP clients understand 503 + Retry-After).
-                status = 503
+            payload["errors"] = [formatted(e) for e in result.errors]
         if result.data is not None or not result.errors:
             payload["data"] = result.data
-        response = JSONResponse(payload, status_code=status)
-        if status == 503:
-            response.headers["retry-after"] = "1"
-        return response
+        if result.data is not None and request.method == "POST":
+            # Parsed and validated: a dealer import document gets a compiled plan.
+            self.import_path.learn(query, operation)
+        return _respond(payload)
+
+
+def _respond(payload: dict[str, Any]) -> Response:
+    """The HTTP answer to an executed document: 400 when nothing ran because the request was
+    refused before execution, 503 (+ Retry-After) when only the database was unavailable."""
+    status = 200
+    errors = payload.get("errors")
+    if errors:
+        codes = {e["extensions"]["code"] for e in errors}
+        if payload.get("data") is None and codes <= REQUEST_ERROR_CODES | {BAD_USER_INPUT}:
+            status = 400
+        elif codes == {UNAVAILABLE}:
+            # Nothing was written; the client should retry shortly (load balancers and HTTP
+            # clients understand 503 + Retry-After).
+            status = 503
+    response = JSONResponse(payload, status_code=status)
+    if status == 503:
+        response.headers["retry-after"] = "1"
+    return response
 
 
 def _json(raw: bytes, what: str) -> Any:

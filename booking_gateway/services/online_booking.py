@@ -55,7 +55,7 @@ from booking_gateway.services.placement import (
     Visit,
     get_services,
     get_workshop,
-    hours,
+    workshop_hours,
 )
 
 MAX_RANGE_DAYS = 31
@@ -101,7 +101,7 @@ class OnlineBookingService:
         window_end = datetime.combine(date_to, datetime.min.time(), zone) + timedelta(days=2)
         busy = await repos.allocations.busy(plan.workshop.id, window_start, window_end, now)
         slots = compute_timeslots(
-            hours(plan.workshop),
+            workshop_hours(plan.workshop),
             plan.query,
             plan.resources,
             busy,

@@ -159,7 +159,7 @@ class PlacementService:
             plan.workshop.id, visit.start - timedelta(days=1), visit.start + timedelta(days=2), now
         )
         outcome = check_slot(
-            hours(plan.workshop),
+            workshop_hours(plan.workshop),
             plan.query,
             plan.resources,
             busy,
@@ -258,6 +258,6 @@ async def get_services(repos: Repositories, ids: Sequence[str]) -> list[Service]
     return [found[i] for i in ids]  # type: ignore[index]
 
 
-def hours(workshop: Workshop) -> Any:
+def workshop_hours(workshop: Workshop) -> Any:
     """The workshop's opening hours, as the scheduler reads them."""
     return opening_hours(workshop.time_zone, workshop.opening_hours, workshop.special_days)

@@ -20,6 +20,7 @@ from booking_gateway.db.unit_of_work import SqlUnitOfWork
 from booking_gateway.domain.errors import Conflict
 from booking_gateway.domain.ids import BookingId, TenantId, WorkshopId, new_booking_id
 from booking_gateway.domain.models import Appointment, Booking, BookingStatus, Precision
+from booking_gateway.domain.scheduling import AllocatedService, BusyKind, ResourceId, ServiceId
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 
@@ -161,3 +162,57 @@ async def test_sqlite_runs_in_wal_mode(db: Db) -> None:
     row = await db.fetchrow("PRAGMA journal_mode")
     assert row is not None
     assert row[0] == "wal"
+
+
+async def test_allocations_read_back_as_busy_lines_and_expired_holds_give_capacity_back(
+    db: Db,
+) -> None:
+    # given a 15-minute hold of the only spot of a service, on two lifts
+    uow = SqlUnitOfWork(db, scope())
+    start = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    line = AllocatedService(
+        ServiceId("svc"),
+        start,
+        start + timedelta(hours=1),
+        start - timedelta(minutes=10),
+        start + timedelta(hours=1, minutes=5),
+        (ResourceId("lift-1"), ResourceId("lift-2")),
+    )
+    expires_at = NOW + timedelta(minutes=15)
+    async with uow.begin() as repos:
+        await repos.allocations.allocate(
+            workshop_id="w",
+            visit_id="v1",
+            line_id="r1:0",
+            line=line,
+            spots=1,
+            capacity=1,
+            expires_at=expires_at,
+            reservation_id="r1",
+        )
+
+    # when it is read back before its expiry
+    [busy] = await uow.read().allocations.busy("w", start - timedelta(days=1), start, NOW)
+
+    # then it is one held line: its blocked times, its spots and both lifts
+    assert (busy.start, busy.end) == (line.blocked_start, line.blocked_end)
+    assert busy.start.tzinfo == UTC
+    assert sorted(busy.resource_ids) == ["lift-1", "lift-2"]
+    assert (busy.service_id, busy.spots, busy.kind) == ("svc", 1, BusyKind.HOLD)
+    assert busy.expires_at == expires_at
+
+    # and once expired, the sweep frees it, so the spot can be allocated again
+    async with uow.begin() as repos:
+        assert await repos.allocations.sweep_expired("w", expires_at) == ["r1"]
+        await repos.allocations.allocate(
+            workshop_id="w",
+            visit_id="v2",
+            line_id="b2:0",
+            line=line,
+            spots=1,
+            capacity=1,
+            expires_at=None,
+            booking_id="b2",
+        )
+    [booked] = await uow.read().allocations.busy("w", start, start + timedelta(hours=2), NOW)
+    assert (booked.kind, booked.expires_at) == (BusyKind.BOOKING, None)

@@ -11,8 +11,6 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import asyncpg
-
 from booking_gateway.db.engine import INTEGRITY_ERRORS
 from booking_gateway.db.repositories.base import ScopedRepository
 from booking_gateway.db.statements import Statement
@@ -261,7 +259,10 @@ class AllocationRepository(ScopedRepository):
             )
 
 
+EXCLUSION_VIOLATION = "23P01"  # PostgreSQL's SQLSTATE for the resource overlap constraint
+
+
 def _reason(exc: BaseException) -> str:
-    if isinstance(exc, asyncpg.ExclusionViolationError):
+    if getattr(exc, "sqlstate", None) == EXCLUSION_VIOLATION:
         return "RESOURCE_BUSY"
     return "CAPACITY"

@@ -5,11 +5,12 @@ variables), no selection set (the result is a scalar), failures as top-level err
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
-from booking_gateway.domain.dealer_import import KEEP, ImportInput, Keep
+from booking_gateway.domain.dealer_import import KEEP
+from booking_gateway.graphql.bookings.import_fast_path import IMPORT_FIELDS, import_input
 from booking_gateway.graphql.context import Context
 
 _DATE = (
@@ -18,8 +19,13 @@ _DATE = (
 )
 
 
-def _kept(value: str | None) -> str | Keep | None:
-    return KEEP if value is strawberry.UNSET else value
+def _wire(input: object) -> dict[str, Any]:
+    """The input's fields by their GraphQL names; fields left out (UNSET) are absent."""
+    return {
+        wire: value
+        for wire, (name, _) in IMPORT_FIELDS.items()
+        if (value := getattr(input, name)) is not strawberry.UNSET
+    }
 
 
 @strawberry.input(description="A booking as a dealer management system pushes it.")
@@ -88,20 +94,7 @@ class ImportMutations:
         info: strawberry.Info[Context, None],
         input: Annotated[AddBookingInput, strawberry.argument(description="The booking.")],
     ) -> strawberry.ID | None:
-        booking = await info.context.dealer_import.add(
-            ImportInput(
-                booking_source=input.booking_source,
-                booking_id=input.booking_id,
-                booking_dealer=input.booking_dealer,
-                vin=input.vin,
-                appointment_date=input.appointment_date,
-                reason_key=input.reason_key,
-                reason_text=input.reason_text,
-                fleet_id=input.fleet_id,
-                workshop_id=input.workshop_id,
-                booking_created_at=input.booking_created_at,
-            )
-        )
+        booking = await info.context.dealer_import.add(import_input(_wire(input), None))
         return strawberry.ID(booking.id)
 
     @strawberry.mutation(
@@ -114,20 +107,7 @@ class ImportMutations:
         info: strawberry.Info[Context, None],
         input: Annotated[ChangeBookingInput, strawberry.argument(description="The change.")],
     ) -> strawberry.ID | None:
-        booking = await info.context.dealer_import.change(
-            ImportInput(
-                booking_source=input.booking_source,
-                booking_id=input.booking_id,
-                booking_dealer=input.booking_dealer,
-                vin=input.vin,
-                appointment_date=input.appointment_date,
-                reason_key=_kept(input.reason_key),
-                reason_text=_kept(input.reason_text),
-                fleet_id=_kept(input.fleet_id),
-                workshop_id=_kept(input.workshop_id),
-                booking_created_at=_kept(input.booking_created_at),
-            )
-        )
+        booking = await info.context.dealer_import.change(import_input(_wire(input), KEEP))
         return strawberry.ID(booking.id)
 
     @strawberry.mutation(
