@@ -30,5 +30,5 @@ def configure(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("databases", "uvicorn.access"):
+    for noisy in ("uvicorn.access",):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -35,20 +35,11 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 
 class JsonDocument(TypeDecorator[Any]):
-    """JSON that reads back as Python values on both drivers (asyncpg through ``databases``
-    hands back the raw text)."""
+    """JSON columns for the migrations (the request path reads them through the driver's
+    codecs, see ``db/engine.py``)."""
 
     impl = JSON(none_as_null=True)
     cache_ok = True
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Any:
         return json.loads(value) if isinstance(value, str | bytes) else value
-
-
-def utc_from_driver(value: Any) -> datetime:
-    """A timestamp from a raw driver row (``Db.fetch_rows``): aware from asyncpg, ISO text
-    from SQLite."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    moment: datetime = value
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
