@@ -324,15 +324,16 @@ class Db:
                 writer = self._writer
                 if writer is None:
                     raise DatabaseUnavailable("The database is not connected")
-                await self._run_sqlite(writer, "BEGIN IMMEDIATE", (), fetch=False)
                 token = self._tx.set(writer)
                 try:
+                    if writer.in_transaction:  # never expected; never inherited either
+                        await self._sqlite_end(writer)
+                    await self._run_sqlite(writer, "BEGIN IMMEDIATE", (), fetch=False)
                     yield
-                except BaseException:
-                    await self._run_sqlite(writer, "ROLLBACK", (), fetch=False)
-                    raise
-                else:
                     await self._run_sqlite(writer, "COMMIT", (), fetch=False)
+                except BaseException:
+                    await asyncio.shield(self._sqlite_end(writer))
+                    raise
                 finally:
                     self._tx.reset(token)
             return
@@ -352,6 +353,14 @@ class Db:
                     raise
             finally:
                 self._tx.reset(token)
+
+    async def _sqlite_end(self, writer: aiosqlite.Connection) -> None:
+        """Roll back whatever transaction the writer has open: a failed or cancelled BEGIN or
+        COMMIT must never leave one open (every later write would fail). Sent even when none
+        seems open: a cancelled BEGIN may still be queued on the connection's thread, and this
+        ROLLBACK runs after it."""
+        with suppress(sqlite3.Error):
+            await writer.execute_fetchall("ROLLBACK")
 
     async def _rollback(self, connection: asyncpg.Connection) -> None:
         if _gone(connection) or not connection.is_in_transaction():

@@ -194,17 +194,80 @@ def _aliases(sql: str) -> dict[str, str]:
     return found
 
 
+def _split_top_level(text: str) -> list[str]:
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
+    for char in text:
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        if char == "," and depth == 0:
+            parts.append("".join(current).strip())
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current).strip())
+    return parts
+
+
+_INSERT_RE = re.compile(
+    r"\bINSERT\s+INTO\s+(?P<table>[a-z_]+)\s*\((?P<columns>[^)]*)\)\s*"
+    r"(?:VALUES\s*\((?P<values>.*?)\)(?=\s*(?:ON\s+CONFLICT|RETURNING|\)|$))"
+    r"|SELECT\s+(?P<selected>.*?)\s+(?:WHERE|FROM)\b)",
+    re.IGNORECASE | re.DOTALL,
+)
+_CONFLICT_UPDATE_RE = re.compile(
+    r"ON\s+CONFLICT\s*\((?P<target>[^)]*)\)\s*DO\s+UPDATE", re.IGNORECASE
+)
+
+
+def _check_insert(body: str, sql: str) -> None:
+    """An INSERT into a tenant-owned table binds its tenant column to ``:tenant``, and an
+    upsert's conflict target includes the tenant (so it can never update another tenant's
+    row)."""
+    for match in _INSERT_RE.finditer(body):
+        table = match.group("table").lower()
+        if table not in TABLES:
+            continue
+        columns = [c.strip().lower() for c in match.group("columns").split(",")]
+        values = _split_top_level(match.group("values") or match.group("selected") or "")
+        tenant_column = TABLES[table].tenant
+        if tenant_column not in columns or len(values) != len(columns):
+            raise UnscopedStatement(f"INSERT INTO {table} without its {tenant_column}: {sql[:120]}")
+        value = values[columns.index(tenant_column)]
+        if not re.fullmatch(r":tenant|CAST\(:tenant AS VARCHAR\(\d+\)\)", value, re.IGNORECASE):
+            raise UnscopedStatement(f"INSERT INTO {table}: {tenant_column} is not :tenant")
+        for conflict in _CONFLICT_UPDATE_RE.finditer(body[match.end() :]):
+            target = [c.strip().lower() for c in conflict.group("target").split(",")]
+            if tenant_column not in target:
+                raise UnscopedStatement(f"upsert of {table} without {tenant_column} in its target")
+            break
+
+
 def _check_scoped(sql: str) -> dict[str, str]:
+    if "--" in sql or "/*" in sql or '"' in sql:
+        raise UnscopedStatement(f"no comments or quoted identifiers in statements: {sql[:120]}")
+    if re.search(r"\bUSING\b", sql, re.IGNORECASE):
+        raise UnscopedStatement(f"USING hides a table from the scope check: {sql[:120]}")
+    for block in _OPTIONAL_RE.findall(sql):
+        inside = set(_aliases(block))
+        if any(m.group(2) not in inside for m in _MARKER_RE.finditer(block)):
+            # dropped with the block, it would leave a table outside the block unscoped
+            raise UnscopedStatement(f"a scope marker inside an optional part: {sql[:120]}")
+    if re.search(r"\bOR\s*\{(?:scope|tenant) |\}\s*OR\b", sql, re.IGNORECASE):
+        raise UnscopedStatement(f"a scope marker next to OR: {sql[:120]}")
     body = _OPTIONAL_RE.sub(lambda m: m.group(1), sql)
     markers = {m.group(2) for m in _MARKER_RE.finditer(body)}
     aliases: dict[str, str] = {}
+    named: set[int] = set()
     for match in _TABLE_RE.finditer(body):
         table = match.group("table").lower()
         if table not in TABLES:
             continue
+        named.add(match.start("table"))
         if match.group("kw").upper() == "INTO":
-            if not re.search(r"(?<![:\w]):tenant\b", body):
-                raise UnscopedStatement(f"INSERT INTO {table} without :tenant: {sql[:120]}")
             continue
         alias = match.group("alias")
         if alias is None or alias.lower() in _KEYWORDS:
@@ -213,11 +276,19 @@ def _check_scoped(sql: str) -> dict[str, str]:
             raise UnscopedStatement(
                 f"{table} {alias} is read or written without {{scope {alias}}}: {sql[:120]}"
             )
-        aliases[alias] = table
+        if aliases.setdefault(alias, table) != table:
+            raise UnscopedStatement(f"alias {alias} names two tables: {sql[:120]}")
+    # A tenant-owned table named anywhere else (a comma join, a schema-qualified name) would
+    # escape the check: only FROM/JOIN/UPDATE/INTO/DELETE FROM and column qualifiers are allowed.
+    unmarked = _MARKER_RE.sub(lambda m: " " * len(m.group(0)), body)
+    for word in re.finditer(r"(?<![\w])([a-z_][a-z_0-9]*)\b(?!\s*\.)", unmarked):
+        if word.group(1) in TABLES and word.start(1) not in named:
+            raise UnscopedStatement(f"{word.group(1)} is named outside FROM/JOIN: {sql[:120]}")
     for name in re.findall(r"(?<![:\w]):([A-Za-z_]\w*)", _MARKER_RE.sub("", body)):
         if name == "workshop":
             raise UnscopedStatement(f":workshop is bound by the scope only: {sql[:120]}")
     unknown = markers - set(aliases)
     if unknown:
         raise UnscopedStatement(f"scope marker for unknown alias {sorted(unknown)}: {sql[:120]}")
+    _check_insert(body, sql)
     return aliases

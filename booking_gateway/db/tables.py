@@ -26,6 +26,8 @@ tenants = sa.Table(
     sa.Column("settings", JsonDocument(), nullable=False),
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
+    # Bumped with every change of the settings or the workshops (dealer numbers, time zones).
+    sa.Column("config_revision", sa.BigInteger(), nullable=False, server_default=sa.text("0")),
 )
 
 workshops = sa.Table(

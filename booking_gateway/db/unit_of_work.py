@@ -1,4 +1,8 @@
-"""Repositories of one tenant, together, optionally inside one transaction."""
+"""Repositories of one tenant, together, optionally inside one transaction.
+
+``SqlRepositories`` and ``SqlUnitOfWork`` implement the services' protocols
+(``services.ports.Repositories`` and ``services.UnitOfWork``) structurally; this module does not
+import them (imports point down), a typed test checks the fit."""
 
 from __future__ import annotations
 
@@ -29,7 +33,7 @@ from booking_gateway.db.repositories.tenants import TenantRepository
 from booking_gateway.db.repositories.workshops import WorkshopRepository
 
 
-class Repositories:
+class SqlRepositories:
     """The repositories of one scope, each built on first use (a request needs one or two)."""
 
     def __init__(self, db: Db, scope: TenantScope) -> None:
@@ -102,12 +106,12 @@ class SqlUnitOfWork:
 
     def __init__(self, db: Db, scope: TenantScope) -> None:
         self._db = db
-        self._repos = Repositories(db, scope)
+        self._repos = SqlRepositories(db, scope)
 
     @asynccontextmanager
-    async def begin(self) -> AsyncIterator[Repositories]:
+    async def begin(self) -> AsyncIterator[SqlRepositories]:
         async with self._db.transaction():
             yield self._repos
 
-    def read(self) -> Repositories:
+    def read(self) -> SqlRepositories:
         return self._repos

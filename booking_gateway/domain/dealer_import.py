@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import Enum
 from typing import Final
 from zoneinfo import ZoneInfo
 
@@ -123,15 +124,33 @@ class ImportLookup:
 
 
 @dataclass(frozen=True, slots=True)
-class ImportContext:
-    """The tenant's policies, the booking under the key (if visible) and the candidate
-    workshops: by the gateway's workshop id, by dealer number, and the token's own."""
+class ImportConfig:
+    """What a push needs of the tenant's configuration: its policies and the candidate
+    workshops (by the gateway's workshop id, by dealer number, the token's own), as of the
+    tenant's configuration ``revision``. It rarely changes, so processes cache it; a write
+    made with it applies only if the revision is still current."""
 
     settings: TenantSettings
-    existing: Booking | None
     by_ref: WorkshopLink | None
     by_dealer: WorkshopLink | None
     own: WorkshopLink | None
+    revision: int
+
+
+@dataclass(frozen=True, slots=True)
+class ImportContext:
+    """The configuration and the booking under the key (if this token can see it)."""
+
+    config: ImportConfig
+    existing: Booking | None
+
+
+class Inserted(Enum):
+    """What became of an import's insert."""
+
+    INSERTED = "inserted"
+    EXISTS = "exists"  # the key is taken (nothing written)
+    STALE = "stale"  # the configuration changed since it was read (nothing written)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,13 +8,17 @@ from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from booking_gateway.db.unit_of_work import Repositories
 from booking_gateway.domain.ids import AuditEventId
 from booking_gateway.domain.models import AuditAction, AuditEvent, Booking, RequestMeta
 from booking_gateway.domain.principal import Principal
+from booking_gateway.services.ports import Repositories
 
 
 class UnitOfWork(Protocol):
+    """Hands services their repositories: in a transaction (``begin``: committed when the block
+    ends, rolled back when it raises) or for plain reads (``read``). ``SqlUnitOfWork`` and the
+    unit tests' fake implement it."""
+
     def begin(self) -> AbstractAsyncContextManager[Repositories]: ...
 
     def read(self) -> Repositories: ...

@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from booking_gateway.db.unit_of_work import Repositories
 from booking_gateway.domain.errors import FieldProblem, ValidationFailed
 from booking_gateway.domain.models import Booking, BookingStatus
 from booking_gateway.domain.operations import BookingFilter, BookingGroup, Page, Slice
@@ -17,6 +16,7 @@ from booking_gateway.domain.principal import Principal, Scope
 from booking_gateway.domain.validation import LATEST, Problems, in_range
 from booking_gateway.services import Clock, UnitOfWork, utc_now
 from booking_gateway.services.operations import MAX_PAGE_SIZE
+from booking_gateway.services.ports import Repositories
 
 MAX_RANGE_DAYS = 366
 

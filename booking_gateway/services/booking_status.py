@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from booking_gateway.db.unit_of_work import Repositories
 from booking_gateway.domain.errors import InvalidTransition
 from booking_gateway.domain.models import AuditAction, Booking, BookingStatus, RequestMeta
 from booking_gateway.domain.principal import Principal, Scope
@@ -17,6 +16,7 @@ from booking_gateway.domain.validation import Problems
 from booking_gateway.services import Clock, UnitOfWork, utc_now
 from booking_gateway.services.operations import ApplyTo, Target, lock, require_staff, save
 from booking_gateway.services.placement import PlacementService
+from booking_gateway.services.ports import Repositories
 from booking_gateway.services.service_history import record_completion
 
 

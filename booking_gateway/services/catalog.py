@@ -12,7 +12,6 @@ from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
-from booking_gateway.db.unit_of_work import Repositories
 from booking_gateway.domain.catalog import (
     CustomField,
     CustomFieldType,
@@ -32,6 +31,7 @@ from booking_gateway.domain.scheduling import OpeningHours, OpeningInterval, Res
 from booking_gateway.domain.validation import Problems
 from booking_gateway.services import UnitOfWork, utc_now
 from booking_gateway.services.admin import check_time_zone, require_tenant_wide
+from booking_gateway.services.ports import Repositories
 
 LANGUAGE_RE = re.compile(r"^[a-zA-Z]{2,3}([-_][a-zA-Z0-9]{2,8})*$")
 HHMM_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")

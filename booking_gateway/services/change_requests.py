@@ -11,7 +11,6 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from booking_gateway.db.unit_of_work import Repositories
 from booking_gateway.domain.errors import (
     Conflict,
     FieldProblem,
@@ -35,6 +34,7 @@ from booking_gateway.services import Clock, UnitOfWork, record, utc_now
 from booking_gateway.services.booking_status import BookingStatusService, TransitionInput
 from booking_gateway.services.operations import MAX_PAGE_SIZE, Target, lock, require_staff, save
 from booking_gateway.services.placement import PlacementService
+from booking_gateway.services.ports import Repositories
 
 
 class ChangeRequestService:

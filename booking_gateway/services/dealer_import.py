@@ -3,25 +3,28 @@
 Key: (tenant, bookingSource, bookingId). Retries are safe: an identical add or change is a
 no-op, a repeated cancel succeeds without a second event.
 
-The hot path is two statements on PostgreSQL: one read (``ImportContext``: the tenant's
-policies, the booking under the key and the candidate workshops) and one write that stores the
-booking and its audit event together. Changes and cancels are optimistic: the write applies
-only if the booking's revision is still the one read, else the push reads again.
+The hot path on PostgreSQL: a new booking is one statement (the tenant's configuration comes
+from this process's cache, and the insert applies only while that configuration is still
+current); a change or cancel is one read (the booking under the key and the configuration) and
+one write that stores the booking and its audit event together, applied only at the revision
+read. A push that loses a race with another writer of the same booking queues behind it under
+a row lock.
 """
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import replace
 from datetime import datetime
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 from booking_gateway.domain.dealer_import import (
     KEEP,
-    CancelContext,
     CheckedImport,
-    ImportContext,
+    ImportConfig,
     ImportInput,
     ImportLookup,
+    Inserted,
     Keep,
     WorkshopLink,
     appointment_in,
@@ -51,30 +54,15 @@ from booking_gateway.domain.principal import Principal, Scope
 from booking_gateway.domain.status import ACTIVE
 from booking_gateway.domain.validation import LIMITS, Problems
 from booking_gateway.services import Clock, UnitOfWork, utc_now
+from booking_gateway.services.ports import Repositories
 
 __all__ = ["KEEP", "DealerImportService", "ImportInput", "Keep"]
 
 T = TypeVar("T")
 
-# A change or cancel that loses a race reads again; past this many rounds it gives up.
+# An add whose cached configuration went stale, or whose key was taken meanwhile, reads again;
+# past this many rounds it gives up.
 ATTEMPTS = 3
-
-
-class DealerImportRepository(Protocol):
-    """What the import reads and writes; the SQL one and the unit tests' fake implement it."""
-
-    async def context(self, lookup: ImportLookup) -> ImportContext: ...
-
-    async def cancel_context(self, external_id: str, source: str | None) -> CancelContext: ...
-
-    async def insert(self, booking: Booking, event: AuditEvent) -> bool:
-        """Store a new booking and its event; False if the key exists (nothing written)."""
-        ...
-
-    async def update(self, booking: Booking, expected_revision: int, event: AuditEvent) -> bool:
-        """Store a changed booking and its event if its revision is still
-        ``expected_revision``; False (nothing written) if it moved."""
-        ...
 
 
 def _pick(new: T | Keep, old: T) -> T:
@@ -109,11 +97,60 @@ class DealerImportService:
         checked = check_import(data)
         now = self._clock()
         imports = self._uow.read().dealer_import
-        context = await imports.context(self._lookup(checked))
-        _allowed(context.settings, checked.source)
-        workshop = self._resolve_workshop(context, checked.dealer)
-        created_at = _pick(checked.booking_created_at, None)
-        candidate = Booking(
+        lookup = self._lookup(checked)
+        # Usually one statement: the configuration comes from this process's cache and the
+        # insert checks it is still current.
+        config = imports.cached_config(lookup)
+        existing: Booking | None = None
+        taken = False
+        for _ in range(ATTEMPTS):
+            if config is None:
+                context = await imports.context(lookup)
+                config, existing = context.config, context.existing
+                if taken and existing is None:  # the key is another workshop's
+                    raise BookingAlreadyExists(_exists_message(checked))
+            _allowed(config.settings, checked.source)
+            candidate = self._candidate(
+                checked, self._resolve_workshop(config, checked.dealer), now
+            )
+            if existing is not None:
+                return _retried_add(existing, candidate, checked)
+            event = self._event(AuditAction.ADDED, candidate, None, now)
+            if config.settings.one_active_booking_per_vehicle:
+                outcome, existing = await self._add_one_per_vehicle(
+                    checked, candidate, event, config
+                )
+                if existing is not None:
+                    return _retried_add(existing, candidate, checked)
+            else:
+                outcome = await imports.insert(candidate, event, config.revision)
+            if outcome is Inserted.INSERTED:
+                return candidate
+            # STALE: the configuration changed meanwhile; EXISTS: read the booking of the key.
+            taken = outcome is Inserted.EXISTS
+            config = None
+        raise Conflict(f"Booking {checked.external_id!r} kept changing concurrently; retry")
+
+    async def _add_one_per_vehicle(
+        self, checked: CheckedImport, candidate: Booking, event: AuditEvent, config: ImportConfig
+    ) -> tuple[Inserted, Booking | None]:
+        """The tenant allows one active booking per vehicle: check and insert under the
+        tenant's lock. A booking already under the key (a concurrent identical push) is
+        answered as a retry, never as the vehicle's other booking."""
+        async with self._uow.begin() as repos:
+            await repos.tenants.lock()
+            existing = await repos.bookings.get_by_key(checked.source, checked.external_id)
+            if existing is not None:
+                return Inserted.EXISTS, existing
+            other = await repos.bookings.active_for_vehicle(checked.vin)
+            if other is not None:
+                raise _active_exists(other)
+            return await repos.dealer_import.insert(candidate, event, config.revision), None
+
+    def _candidate(
+        self, checked: CheckedImport, workshop: WorkshopLink | None, now: datetime
+    ) -> Booking:
+        return Booking(
             id=new_booking_id(),
             tenant_id=self._principal.tenant,
             status=BookingStatus.CONFIRMED,
@@ -130,80 +167,82 @@ class DealerImportService:
             external_workshop_id=_pick(checked.workshop_ref, None),
             reason_key=_pick(checked.reason_key, None),
             reason_text=_pick(checked.reason_text, None),
-            booking_created_at=created_at or now,
+            booking_created_at=_pick(checked.booking_created_at, None) or now,
         )
-        if context.existing is not None:
-            return _retried_add(context.existing, candidate, checked)
-        event = self._event(AuditAction.ADDED, candidate, None, now)
-        if context.settings.one_active_booking_per_vehicle:
-            async with self._uow.begin() as repos:
-                await repos.tenants.lock()
-                other = await repos.bookings.active_for_vehicle(checked.vin)
-                if other is not None:
-                    raise _active_exists(other)
-                inserted = await repos.dealer_import.insert(candidate, event)
-        else:
-            inserted = await imports.insert(candidate, event)
-        if inserted:
-            return candidate
-        # A concurrent push of the same key won, or the key is another workshop's.
-        existing = (await imports.context(self._lookup(checked))).existing
-        if existing is None:
-            raise BookingAlreadyExists(_exists_message(checked))
-        return _retried_add(existing, candidate, checked)
 
     async def change(self, data: ImportInput) -> Booking:
         self._principal.require(Scope.BOOKINGS_WRITE)
         checked = check_import(data)
-        imports = self._uow.read().dealer_import
         lookup = self._lookup(checked, keep_ref=isinstance(checked.workshop_ref, Keep))
-        for _ in range(ATTEMPTS):
-            context = await imports.context(lookup)
-            _allowed(context.settings, checked.source)
-            existing = context.existing
-            if existing is None:
-                raise NotFound(
-                    f"No booking {checked.external_id!r} from source {checked.source!r}",
-                    bookingId=checked.external_id,
-                    bookingSource=checked.source,
-                )
-            if existing.status is BookingStatus.CANCELLED:
-                raise BookingCancelled(f"Booking {checked.external_id!r} is cancelled")
-            _refuse_closed(existing)
-            workshop = self._resolve_workshop(context, checked.dealer)
-            changed = replace(
-                existing,
-                workshop_id=workshop.id if workshop else None,
-                time_zone=_tz(workshop),
-                appointment=appointment_in(checked.appointment, _tz(workshop)),
-                vin=checked.vin,
-                dealer_number=checked.dealer,
-                fleet_id=_pick(checked.fleet_id, existing.fleet_id),
-                external_workshop_id=_pick(checked.workshop_ref, existing.external_workshop_id),
-                reason_key=_pick(checked.reason_key, existing.reason_key),
-                reason_text=_pick(checked.reason_text, existing.reason_text),
-                booking_created_at=_pick(checked.booking_created_at, existing.booking_created_at)
-                or existing.booking_created_at,
+        changed = await self._change_once(self._uow.read(), lookup, checked, in_transaction=False)
+        if changed is not None:
+            return changed
+        # Another push changed this booking between our read and write: queue behind it.
+        async with self._uow.begin() as repos:
+            await repos.bookings.get_by_key(checked.source, checked.external_id, for_update=True)
+            changed = await self._change_once(repos, lookup, checked, in_transaction=True)
+        if changed is None:  # pragma: no cover - the row lock rules it out
+            raise Conflict(f"Booking {checked.external_id!r} changed concurrently; retry")
+        return changed
+
+    async def _change_once(
+        self,
+        repos: Repositories,
+        lookup: ImportLookup,
+        checked: CheckedImport,
+        *,
+        in_transaction: bool,
+    ) -> Booking | None:
+        """Read, decide, write at the revision read; None if the booking moved meanwhile."""
+        context = await repos.dealer_import.context(lookup)
+        _allowed(context.config.settings, checked.source)
+        existing = context.existing
+        if existing is None:
+            raise NotFound(
+                f"No booking {checked.external_id!r} from source {checked.source!r}",
+                bookingId=checked.external_id,
+                bookingSource=checked.source,
             )
-            if _same_import(existing, changed):
-                return existing
-            now = self._clock()
-            changed = replace(changed, updated_at=now, revision=existing.revision + 1)
-            event = self._event(AuditAction.CHANGED, changed, existing, now)
-            if context.settings.one_active_booking_per_vehicle and changed.vin != existing.vin:
-                async with self._uow.begin() as repos:
-                    await repos.tenants.lock()
-                    other = await repos.bookings.active_for_vehicle(
-                        checked.vin, exclude=existing.id
-                    )
-                    if other is not None:
-                        raise _active_exists(other)
-                    written = await repos.dealer_import.update(changed, existing.revision, event)
-            else:
-                written = await imports.update(changed, existing.revision, event)
-            if written:
-                return changed
-        raise Conflict(f"Booking {checked.external_id!r} kept changing concurrently; retry")
+        if existing.status is BookingStatus.CANCELLED:
+            raise BookingCancelled(f"Booking {checked.external_id!r} is cancelled")
+        _refuse_closed(existing)
+        workshop = self._resolve_workshop(context.config, checked.dealer)
+        changed = replace(
+            existing,
+            workshop_id=workshop.id if workshop else None,
+            time_zone=_tz(workshop),
+            appointment=appointment_in(checked.appointment, _tz(workshop)),
+            vin=checked.vin,
+            dealer_number=checked.dealer,
+            fleet_id=_pick(checked.fleet_id, existing.fleet_id),
+            external_workshop_id=_pick(checked.workshop_ref, existing.external_workshop_id),
+            reason_key=_pick(checked.reason_key, existing.reason_key),
+            reason_text=_pick(checked.reason_text, existing.reason_text),
+            booking_created_at=_pick(checked.booking_created_at, existing.booking_created_at)
+            or existing.booking_created_at,
+        )
+        if _same_import(existing, changed):
+            return existing
+        now = self._clock()
+        changed = replace(changed, updated_at=now, revision=existing.revision + 1)
+        event = self._event(AuditAction.CHANGED, changed, existing, now)
+        policy = context.config.settings.one_active_booking_per_vehicle
+        if not (policy and changed.vin != existing.vin):
+            written = await repos.dealer_import.update(changed, existing.revision, event)
+            return changed if written else None
+        async with self._transaction(repos, in_transaction) as locked:
+            await locked.tenants.lock()
+            other = await locked.bookings.active_for_vehicle(checked.vin, exclude=existing.id)
+            if other is not None:
+                raise _active_exists(other)
+            written = await locked.dealer_import.update(changed, existing.revision, event)
+        return changed if written else None
+
+    def _transaction(
+        self, repos: Repositories, in_transaction: bool
+    ) -> AbstractAsyncContextManager[Repositories]:
+        """The caller's transaction if it has one, else a new one."""
+        return nullcontext(repos) if in_transaction else self._uow.begin()
 
     async def cancel(self, booking_id: str, booking_source: str | None = None) -> Booking:
         self._principal.require(Scope.BOOKINGS_WRITE)
@@ -212,40 +251,52 @@ class DealerImportService:
         source = p.text("bookingSource", booking_source, max_length=LIMITS.source)
         p.raise_if_any()
         assert external_id  # noqa: S101 - checked above
-        imports = self._uow.read().dealer_import
-        for _ in range(ATTEMPTS):
-            context = await imports.cancel_context(external_id, source)
-            if source is not None:
-                _allowed(context.settings, source)
-            matches = context.matches
-            if not matches:
-                raise NotFound(f"No booking {external_id!r}", bookingId=external_id)
-            if len(matches) > 1:
-                raise AmbiguousBookingId(
-                    f"Booking id {external_id!r} exists for several sources; "
-                    "send bookingSource to choose one",
-                    bookingSources=[b.source for b in matches],
-                )
-            existing = matches[0]
-            if existing.status is BookingStatus.CANCELLED:
-                return existing
-            _refuse_closed(existing)
-            now = self._clock()
-            cancelled = replace(
-                existing,
-                status=BookingStatus.CANCELLED,
-                cancelled_at=now,
-                updated_at=now,
-                revision=existing.revision + 1,
-            )
-            event = self._event(AuditAction.CANCELLED, cancelled, existing, now)
-            if await imports.update(cancelled, existing.revision, event):
-                return cancelled
-        raise Conflict(f"Booking {external_id!r} kept changing concurrently; retry")
+        cancelled = await self._cancel_once(self._uow.read(), external_id, source)
+        if cancelled is not None:
+            return cancelled
+        # Another push changed this booking between our read and write: queue behind it.
+        async with self._uow.begin() as repos:
+            await repos.bookings.find_by_external_id(external_id, source, for_update=True)
+            cancelled = await self._cancel_once(repos, external_id, source)
+        if cancelled is None:  # pragma: no cover - the row lock rules it out
+            raise Conflict(f"Booking {external_id!r} changed concurrently; retry")
+        return cancelled
 
-    def _resolve_workshop(self, context: ImportContext, dealer: str) -> WorkshopLink | None:
+    async def _cancel_once(
+        self, repos: Repositories, external_id: str, source: str | None
+    ) -> Booking | None:
+        """Read, decide, write at the revision read; None if the booking moved meanwhile."""
+        context = await repos.dealer_import.cancel_context(external_id, source)
+        if source is not None:
+            _allowed(context.settings, source)
+        matches = context.matches
+        if not matches:
+            raise NotFound(f"No booking {external_id!r}", bookingId=external_id)
+        if len(matches) > 1:
+            raise AmbiguousBookingId(
+                f"Booking id {external_id!r} exists for several sources; "
+                "send bookingSource to choose one",
+                bookingSources=[b.source for b in matches],
+            )
+        existing = matches[0]
+        if existing.status is BookingStatus.CANCELLED:
+            return existing
+        _refuse_closed(existing)
+        now = self._clock()
+        cancelled = replace(
+            existing,
+            status=BookingStatus.CANCELLED,
+            cancelled_at=now,
+            updated_at=now,
+            revision=existing.revision + 1,
+        )
+        event = self._event(AuditAction.CANCELLED, cancelled, existing, now)
+        written = await repos.dealer_import.update(cancelled, existing.revision, event)
+        return cancelled if written else None
+
+    def _resolve_workshop(self, config: ImportConfig, dealer: str) -> WorkshopLink | None:
         """Link by the gateway's workshop id, else by dealer number, else the token's own."""
-        workshop = context.by_ref or context.by_dealer
+        workshop = config.by_ref or config.by_dealer
         own = self._principal.workshop
         if own is None:
             return workshop
@@ -254,7 +305,7 @@ class DealerImportService:
                 f"Dealer {dealer!r} belongs to a workshop this token may not book for"
             )
         if workshop is None:
-            workshop = context.own
+            workshop = config.own
             if workshop is None:
                 raise PermissionDenied("The token's workshop does not exist in this tenant")
         return workshop

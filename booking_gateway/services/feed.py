@@ -12,10 +12,11 @@ import binascii
 import re
 from dataclasses import dataclass
 
-from booking_gateway.db.repositories.feed import FEED_START, FeedRepository
+from booking_gateway.db.repositories.feed import FEED_START
 from booking_gateway.domain.models import AuditEvent
 from booking_gateway.domain.principal import Principal, Scope
 from booking_gateway.domain.validation import Problems
+from booking_gateway.services.ports import FeedRepository
 
 MAX_PAGE_SIZE = 1000
 MAX_CURSOR_LENGTH = 64

@@ -12,7 +12,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from booking_gateway.db.unit_of_work import Repositories
 from booking_gateway.domain.booking_details import (
     BookingDetails,
     check_answers,
@@ -57,6 +56,7 @@ from booking_gateway.services.placement import (
     get_workshop,
     workshop_hours,
 )
+from booking_gateway.services.ports import Repositories
 
 MAX_RANGE_DAYS = 31
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from booking_gateway.db.unit_of_work import Repositories
 from booking_gateway.domain.errors import (
     FieldProblem,
     NotFound,
@@ -25,6 +24,7 @@ from booking_gateway.domain.errors import (
 from booking_gateway.domain.models import AuditAction, Booking, RequestMeta
 from booking_gateway.domain.principal import Principal, Scope
 from booking_gateway.services import record
+from booking_gateway.services.ports import Repositories
 
 MAX_PAGE_SIZE = 200
 

@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from booking_gateway.db.unit_of_work import Repositories
 from booking_gateway.domain.booking_details import check_spots
 from booking_gateway.domain.catalog import ReservationStatus, Service, opening_hours
 from booking_gateway.domain.errors import NotFound, SlotTaken
@@ -35,6 +34,7 @@ from booking_gateway.domain.scheduling import (
     check_slot,
 )
 from booking_gateway.domain.validation import Problems
+from booking_gateway.services.ports import Repositories
 
 MAX_SERVICES = 5
 MAX_SPOTS = 100

@@ -6,12 +6,12 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from booking_gateway.db.unit_of_work import Repositories
 from booking_gateway.domain.models import Booking
 from booking_gateway.domain.operations import ServiceRecord
 from booking_gateway.domain.principal import Principal, Scope
 from booking_gateway.domain.validation import Problems
 from booking_gateway.services import UnitOfWork
+from booking_gateway.services.ports import Repositories
 
 
 class ServiceHistoryService:

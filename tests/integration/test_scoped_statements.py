@@ -33,6 +33,21 @@ def _load_all_repositories() -> None:
         "INSERT INTO audit_events (tenant_id, booking_id) VALUES (:tenant_id, :id)",
         "SELECT b.id FROM bookings b WHERE {scope b} AND b.workshop_id = :workshop",
         "SELECT r.id FROM resources r WHERE {scope x}",
+        # ways around a regex check, found in review
+        "SELECT c.id FROM bookings c WHERE {scope c} AND c.customer_id IN "
+        "(SELECT c.id FROM customers c WHERE {scope c})",
+        "SELECT b.id FROM bookings b WHERE {scope b} OR TRUE",
+        "SELECT b.id FROM bookings b WHERE b.id = :id [[ AND {scope b} AND b.vin = :vin ]]",
+        "SELECT b.id FROM bookings b, customers c WHERE {scope b}",
+        "DELETE FROM service_workshops sw USING bookings b WHERE {scope sw}",
+        'SELECT b.id FROM "bookings" b WHERE b.id = :id',
+        "SELECT b.id FROM public.bookings b WHERE b.id = :id",
+        "SELECT b.id FROM bookings b WHERE {scope b} -- AND b.id = :id",
+        "INSERT INTO customers (id, tenant_id) VALUES (:id, :x) "
+        "ON CONFLICT (id) DO UPDATE SET tenant_id = :tenant",
+        "INSERT INTO customers (id, tenant_id) VALUES (:id, :tenant) "
+        "ON CONFLICT (id) DO UPDATE SET first_name = :first_name",
+        "INSERT INTO bookings (id, status) SELECT :id, :tenant WHERE 1 = 1",
     ],
 )
 def test_a_statement_outside_the_scoped_base_cannot_be_built(sql: str) -> None:

@@ -1,17 +1,24 @@
-"""In-memory repositories with the same methods as the SQL ones, for service unit tests."""
+"""In-memory repositories for service unit tests.
+
+They implement the services' protocols (``booking_gateway.services.ports``), the same ones the SQL
+repositories implement, and mypy checks them against those: ``FakeUnitOfWork`` is a
+``UnitOfWork`` whose ``Repositories`` are itself. What no unit test needs yet raises
+``NotImplementedError`` (write the fake when a test needs it).
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from booking_gateway.domain.dealer_import import (
     CancelContext,
+    ImportConfig,
     ImportContext,
     ImportLookup,
+    Inserted,
     WorkshopLink,
 )
 from booking_gateway.domain.errors import Conflict
@@ -22,6 +29,24 @@ from booking_gateway.domain.models import (
     TenantSettings,
     Workshop,
 )
+from booking_gateway.domain.operations import BookingFilter
+from booking_gateway.services.ports import (
+    AllocationRepository,
+    ChangeRequestRepository,
+    CustomerRepository,
+    FeedRepository,
+    MessageRepository,
+    Repositories,
+    ReservationRepository,
+    ResourceRepository,
+    ServiceGroupRepository,
+    ServiceHistoryRepository,
+    ServiceRepository,
+)
+
+
+def _no_fake(what: str) -> NotImplementedError:
+    return NotImplementedError(f"no in-memory fake for {what} yet")
 
 
 @dataclass
@@ -31,14 +56,16 @@ class FakeBookings:
     async def get(self, booking_id: str, *, for_update: bool = False) -> Booking | None:
         return self.rows.get(booking_id)
 
-    async def get_by_key(self, source: str, external_id: str, **_: Any) -> Booking | None:
+    async def get_by_key(
+        self, source: str, external_id: str, *, for_update: bool = False
+    ) -> Booking | None:
         return next(
             (b for b in self.rows.values() if (b.source, b.external_id) == (source, external_id)),
             None,
         )
 
     async def find_by_external_id(
-        self, external_id: str, source: str | None = None, **_: Any
+        self, external_id: str, source: str | None = None, *, for_update: bool = False
     ) -> list[Booking]:
         return [
             b
@@ -70,6 +97,26 @@ class FakeBookings:
             raise Conflict("stale")
         self.rows[booking.id] = booking
 
+    async def add(self, booking: Booking) -> None:
+        raise _no_fake("BookingRepository.add")
+
+    async def in_group(self, group_id: str) -> list[Booking]:
+        raise _no_fake("BookingRepository.in_group")
+
+    async def in_groups(self, keys: list[str], *, for_update: bool = False) -> list[Booking]:
+        raise _no_fake("BookingRepository.in_groups")
+
+    async def of_workshop(self, workshop_id: str) -> list[Booking]:
+        raise _no_fake("BookingRepository.of_workshop")
+
+    async def group_page(self, f: BookingFilter, offset: int, limit: int) -> tuple[int, list[str]]:
+        raise _no_fake("BookingRepository.group_page")
+
+    async def slice(
+        self, f: BookingFilter, after: tuple[datetime, str] | None, limit: int
+    ) -> list[tuple[datetime, Booking]]:
+        raise _no_fake("BookingRepository.slice")
+
 
 @dataclass
 class FakeTenants:
@@ -82,7 +129,7 @@ class FakeTenants:
     async def save_settings(self, settings: TenantSettings, now: datetime) -> None:
         self.current = settings
 
-    async def lock(self) -> None:
+    async def lock(self, *, create_at: datetime | None = None) -> None:
         self.locks += 1
 
 
@@ -96,6 +143,18 @@ class FakeWorkshops:
     async def by_dealer_number(self, dealer_number: str) -> Workshop | None:
         return next((w for w in self.rows.values() if w.dealer_number == dealer_number), None)
 
+    async def get_many(self, ids: Sequence[str]) -> list[Workshop]:
+        raise _no_fake("WorkshopRepository.get_many")
+
+    async def list_all(self) -> list[Workshop]:
+        raise _no_fake("WorkshopRepository.list_all")
+
+    async def add(self, workshop: Workshop) -> bool:
+        raise _no_fake("WorkshopRepository.add")
+
+    async def update(self, workshop: Workshop) -> None:
+        raise _no_fake("WorkshopRepository.update")
+
 
 @dataclass
 class FakeAudit:
@@ -103,6 +162,9 @@ class FakeAudit:
 
     async def append(self, event: AuditEvent) -> None:
         self.events.append(event)
+
+    async def for_booking(self, booking_id: str) -> list[AuditEvent]:
+        raise _no_fake("AuditRepository.for_booking")
 
 
 def _link(workshop: Workshop | None) -> WorkshopLink | None:
@@ -123,27 +185,31 @@ class FakeDealerImport:
         workshop = self.workshops.rows.get(workshop_id) if workshop_id else None
         return workshop if workshop and own in (None, workshop.id) else None
 
+    def cached_config(self, lookup: ImportLookup) -> ImportConfig | None:
+        return None  # every push reads its configuration
+
     async def context(self, lookup: ImportLookup) -> ImportContext:
         existing = await self.bookings.get_by_key(lookup.source, lookup.external_id)
         ref = existing.external_workshop_id if lookup.keep_workshop_ref and existing else None
-        return ImportContext(
+        config = ImportConfig(
             settings=self.tenants.current,
-            existing=existing,
             by_ref=_link(self._visible(ref or lookup.workshop_ref, lookup.own_workshop)),
             by_dealer=_link(await self.workshops.by_dealer_number(lookup.dealer)),
             own=_link(self._visible(lookup.own_workshop, lookup.own_workshop)),
+            revision=0,
         )
+        return ImportContext(config, existing)
 
     async def cancel_context(self, external_id: str, source: str | None) -> CancelContext:
         return CancelContext(
             self.tenants.current, await self.bookings.find_by_external_id(external_id, source)
         )
 
-    async def insert(self, booking: Booking, event: AuditEvent) -> bool:
+    async def insert(self, booking: Booking, event: AuditEvent, config_revision: int) -> Inserted:
         if not await self.bookings.insert_if_absent(booking):
-            return False
+            return Inserted.EXISTS
         await self.audit.append(event)
-        return True
+        return Inserted.INSERTED
 
     async def update(self, booking: Booking, expected_revision: int, event: AuditEvent) -> bool:
         if self.bookings.rows[booking.id].revision != expected_revision:
@@ -165,11 +231,51 @@ class FakeUnitOfWork:
     def dealer_import(self) -> FakeDealerImport:
         return FakeDealerImport(self.bookings, self.tenants, self.workshops, self.audit)
 
+    @property
+    def services(self) -> ServiceRepository:
+        raise _no_fake("services")
+
+    @property
+    def service_groups(self) -> ServiceGroupRepository:
+        raise _no_fake("service_groups")
+
+    @property
+    def resources(self) -> ResourceRepository:
+        raise _no_fake("resources")
+
+    @property
+    def customers(self) -> CustomerRepository:
+        raise _no_fake("customers")
+
+    @property
+    def reservations(self) -> ReservationRepository:
+        raise _no_fake("reservations")
+
+    @property
+    def allocations(self) -> AllocationRepository:
+        raise _no_fake("allocations")
+
+    @property
+    def messages(self) -> MessageRepository:
+        raise _no_fake("messages")
+
+    @property
+    def change_requests(self) -> ChangeRequestRepository:
+        raise _no_fake("change_requests")
+
+    @property
+    def service_history(self) -> ServiceHistoryRepository:
+        raise _no_fake("service_history")
+
+    @property
+    def feed(self) -> FeedRepository:
+        raise _no_fake("feed")
+
     @asynccontextmanager
-    async def begin(self) -> AsyncIterator[Any]:
+    async def begin(self) -> AsyncIterator[Repositories]:
         # Writes are applied in place; a failing block simply raises (tests check state).
         yield self
         self.commits += 1
 
-    def read(self) -> Any:
+    def read(self) -> Repositories:
         return self

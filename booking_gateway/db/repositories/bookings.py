@@ -50,18 +50,17 @@ ACTIVE_FOR_VEHICLE = Statement(
     WHERE {{tenant b}} AND b.vin = :vin AND b.status = ANY(:statuses) [[ AND b.id <> :exclude ]]
     LIMIT 1"""
 )
-ADD = Statement(
-    """INSERT INTO bookings (id, tenant_id, workshop_id, status, source, external_id, vin,
+INSERT_COLUMNS = """id, tenant_id, workshop_id, status, source, external_id, vin,
         dealer_number, fleet_id, external_workshop_id, reason_key, reason_text,
         appointment_precision, appointment_date, appointment_at, booking_created_at, created_at,
         updated_at, cancelled_at, revision, group_id, service_id, ends_at, spots, customer_id,
-        reservation_id, resource_ids, details, sort_at, participants)
-    VALUES (:id, :tenant, :workshop_id, :status, :source, :external_id, :vin, :dealer_number,
+        reservation_id, resource_ids, details, sort_at, participants"""
+INSERT_VALUES = """:id, :tenant, :workshop_id, :status, :source, :external_id, :vin, :dealer_number,
         :fleet_id, :external_workshop_id, :reason_key, :reason_text, :appointment_precision,
         :appointment_date, :appointment_at, :booking_created_at, :created_at, :updated_at,
         :cancelled_at, :revision, :group_id, :service_id, :ends_at, :spots, :customer_id,
-        :reservation_id, :resource_ids, :details, :sort_at, :participants)"""
-)
+        :reservation_id, :resource_ids, :details, :sort_at, :participants"""
+ADD = Statement(f"INSERT INTO bookings ({INSERT_COLUMNS}) VALUES ({INSERT_VALUES})")
 # The unique (tenant, source, external id) key decides, not a prior read: race-free.
 INSERT_IF_ABSENT = Statement(
     f"{ADD.sql} ON CONFLICT (tenant_id, source, external_id) DO NOTHING RETURNING id"

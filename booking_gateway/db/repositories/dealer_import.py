@@ -8,6 +8,7 @@ SQLite the two INSERTs in one transaction of the serialised writer.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 from booking_gateway.db.engine import Row
@@ -15,7 +16,8 @@ from booking_gateway.db.repositories.audit import APPEND, event_values
 from booking_gateway.db.repositories.base import ScopedRepository
 from booking_gateway.db.repositories.bookings import (
     COLUMNS,
-    INSERT_IF_ABSENT,
+    INSERT_COLUMNS,
+    INSERT_VALUES,
     UPDATE,
     booking_values,
     to_booking,
@@ -24,15 +26,17 @@ from booking_gateway.db.repositories.tenants import settings_from_document
 from booking_gateway.db.statements import Statement
 from booking_gateway.domain.dealer_import import (
     CancelContext,
+    ImportConfig,
     ImportContext,
     ImportLookup,
+    Inserted,
     WorkshopLink,
 )
 from booking_gateway.domain.ids import WorkshopId
 from booking_gateway.domain.models import AuditEvent, Booking
 
 CONTEXT = Statement(
-    f"""SELECT t.settings AS tenant_settings,
+    f"""SELECT t.settings AS tenant_settings, coalesce(t.config_revision, 0) AS config_revision,
         wr.id AS ref_id, wr.time_zone AS ref_time_zone,
         wd.id AS dealer_id, wd.time_zone AS dealer_time_zone,
         wo.id AS own_id, wo.time_zone AS own_time_zone,
@@ -64,8 +68,28 @@ _AUDIT_FROM = """INSERT INTO audit_events (tenant_id, booking_id, action, occurr
         actor_subject, user_agent, request_id, before, after)
     SELECT :tenant, written.id, :action, :occurred_at, :actor_subject, :user_agent,
         :request_id, :before, :after FROM written RETURNING booking_id"""
-INSERT_RECORDED = Statement(f"WITH written AS ({INSERT_IF_ABSENT.sql}) {_AUDIT_FROM}")
+_REVISION = "(SELECT coalesce(max(t.config_revision), 0) FROM tenants t WHERE {scope t})"
+# The booking, only while the configuration it was built from is current (a cached one may be
+# stale: another process changed a workshop or the settings), and only if its key is free.
+# (The tenant is cast: PostgreSQL must deduce one type for it, here and in the revision check.)
+_SELECTED = INSERT_VALUES.replace(":tenant,", "CAST(:tenant AS VARCHAR(64)),", 1)
+INSERT_CURRENT = Statement(
+    f"""INSERT INTO bookings ({INSERT_COLUMNS}) SELECT {_SELECTED}
+    WHERE {_REVISION} = :config_revision
+    ON CONFLICT (tenant_id, source, external_id) DO NOTHING RETURNING id"""
+)
+# PostgreSQL: the booking, its audit event and the current revision in one statement.
+INSERT_RECORDED = Statement(
+    f"""WITH written AS ({INSERT_CURRENT.sql}), recorded AS ({_AUDIT_FROM})
+    SELECT (SELECT booking_id FROM recorded) AS booking_id, {_REVISION} AS config_revision"""
+)
+CURRENT_REVISION = Statement(f"SELECT {_REVISION} AS config_revision")
 UPDATE_RECORDED = Statement(f"WITH written AS ({UPDATE.sql}) {_AUDIT_FROM}")
+
+# Configurations read, by database, scope and lookup; an entry is only ever used as far as the
+# write's revision check allows, so a stale one costs one more read, never a wrong booking.
+CONFIG_CACHE_SIZE = 4096
+_configs: OrderedDict[tuple[Any, ...], ImportConfig] = OrderedDict()
 
 
 def _link(row: Row, prefix: str) -> WorkshopLink | None:
@@ -74,6 +98,19 @@ def _link(row: Row, prefix: str) -> WorkshopLink | None:
 
 
 class DealerImportRepository(ScopedRepository):
+    def _config_key(self, lookup: ImportLookup) -> tuple[Any, ...]:
+        ref = None if lookup.keep_workshop_ref else lookup.workshop_ref
+        return (self._db.url, self._scope, lookup.dealer, ref, lookup.own_workshop)
+
+    def cached_config(self, lookup: ImportLookup) -> ImportConfig | None:
+        """The configuration this process read last for such a push, if any (no I/O)."""
+        if lookup.keep_workshop_ref:
+            return None  # depends on the stored booking
+        return _configs.get(self._config_key(lookup))
+
+    def forget_config(self, lookup: ImportLookup) -> None:
+        _configs.pop(self._config_key(lookup), None)
+
     async def context(self, lookup: ImportLookup) -> ImportContext:
         row = await self._fetchrow(
             CONTEXT,
@@ -85,13 +122,20 @@ class DealerImportRepository(ScopedRepository):
             own=lookup.own_workshop,
         )
         assert row is not None  # noqa: S101 - one row always (outer joins on a constant)
-        return ImportContext(
+        config = ImportConfig(
             settings=settings_from_document(row["tenant_settings"]),
-            existing=to_booking(row) if row["id"] is not None else None,
             by_ref=_link(row, "ref"),
             by_dealer=_link(row, "dealer"),
             own=_link(row, "own"),
+            revision=row["config_revision"],
         )
+        if not lookup.keep_workshop_ref:
+            key = self._config_key(lookup)
+            _configs[key] = config
+            _configs.move_to_end(key)
+            if len(_configs) > CONFIG_CACHE_SIZE:
+                _configs.popitem(last=False)
+        return ImportContext(config, to_booking(row) if row["id"] is not None else None)
 
     async def cancel_context(self, external_id: str, source: str | None) -> CancelContext:
         rows = await self._fetch(CANCEL_CONTEXT, external_id=external_id, source=source)
@@ -100,16 +144,28 @@ class DealerImportRepository(ScopedRepository):
             matches=[to_booking(r) for r in rows if r["id"] is not None],
         )
 
-    async def insert(self, booking: Booking, event: AuditEvent) -> bool:
-        values = {**booking_values(booking), "created_at": booking.created_at}
+    async def insert(self, booking: Booking, event: AuditEvent, config_revision: int) -> Inserted:
+        """Store a new booking and its audit event if its key is free and the configuration it
+        was built from (``config_revision``) is still current."""
+        values = {
+            **booking_values(booking),
+            "created_at": booking.created_at,
+            "config_revision": config_revision,
+        }
         if self._dialect == "postgresql":
             row = await self._fetchrow(INSERT_RECORDED, **values, **event_values(event))
-            return row is not None
-        async with self._db.atomic():
-            if await self._fetchrow(INSERT_IF_ABSENT, **values) is None:
-                return False
-            await self._execute(APPEND, **event_values(event))
-        return True
+            assert row is not None  # noqa: S101 - a SELECT of two scalars
+            if row["booking_id"] is not None:
+                return Inserted.INSERTED
+            current = row["config_revision"]
+        else:
+            async with self._db.atomic():
+                if await self._fetchrow(INSERT_CURRENT, **values) is not None:
+                    await self._execute(APPEND, **event_values(event))
+                    return Inserted.INSERTED
+                found = await self._fetchrow(CURRENT_REVISION)
+                current = found["config_revision"] if found else 0
+        return Inserted.EXISTS if current == config_revision else Inserted.STALE
 
     async def update(self, booking: Booking, expected_revision: int, event: AuditEvent) -> bool:
         values: dict[str, Any] = {**booking_values(booking), "expected_revision": expected_revision}

@@ -8,10 +8,18 @@ from booking_gateway.db.statements import Statement
 from booking_gateway.domain.models import DEFAULT_BOOKING_SOURCES, TenantSettings
 
 SETTINGS = Statement("SELECT t.settings FROM tenants t WHERE {scope t}")
+# Every change of the settings or the workshops bumps config_revision (see dealer_import.py:
+# processes cache them and check the revision inside the write that uses them).
 SAVE_SETTINGS = Statement(
-    """INSERT INTO tenants (id, settings, created_at, updated_at)
-    VALUES (:tenant, :settings, :now, :now)
-    ON CONFLICT (id) DO UPDATE SET settings = excluded.settings, updated_at = excluded.updated_at"""
+    """INSERT INTO tenants (id, settings, created_at, updated_at, config_revision)
+    VALUES (:tenant, :settings, :now, :now, 1)
+    ON CONFLICT (id) DO UPDATE SET settings = excluded.settings, updated_at = excluded.updated_at,
+        config_revision = tenants.config_revision + 1"""
+)
+BUMP_CONFIG = Statement(
+    """INSERT INTO tenants (id, settings, created_at, updated_at, config_revision)
+    VALUES (:tenant, :settings, :now, :now, 1)
+    ON CONFLICT (id) DO UPDATE SET config_revision = tenants.config_revision + 1"""
 )
 ENSURE = Statement(
     """INSERT INTO tenants (id, settings, created_at, updated_at)

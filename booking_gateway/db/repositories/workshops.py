@@ -5,6 +5,7 @@ from typing import Any
 
 from booking_gateway.db.engine import Row
 from booking_gateway.db.repositories.base import ScopedRepository
+from booking_gateway.db.repositories.tenants import BUMP_CONFIG
 from booking_gateway.db.statements import Statement
 from booking_gateway.domain.ids import TenantId, WorkshopId
 from booking_gateway.domain.models import Workshop
@@ -83,8 +84,13 @@ class WorkshopRepository(ScopedRepository):
 
     async def add(self, workshop: Workshop) -> bool:
         """Insert; False when the dealer number is taken (the unique constraint decides)."""
-        row = await self._fetchrow(ADD, created_at=workshop.created_at, **_values(workshop))
+        async with self._db.atomic():
+            row = await self._fetchrow(ADD, created_at=workshop.created_at, **_values(workshop))
+            if row is not None:
+                await self._execute(BUMP_CONFIG, settings={}, now=workshop.created_at)
         return row is not None
 
     async def update(self, workshop: Workshop) -> None:
-        await self._execute(UPDATE, **_values(workshop))
+        async with self._db.atomic():
+            await self._execute(UPDATE, **_values(workshop))
+            await self._execute(BUMP_CONFIG, settings={}, now=workshop.created_at)

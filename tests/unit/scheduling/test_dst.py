@@ -48,8 +48,10 @@ def wall(slot: Timeslot) -> tuple[time, timedelta | None]:
 
 def test_the_fixed_dates_are_the_clock_changes_after_now() -> None:
     def offsets(day: date) -> tuple[timedelta | None, timedelta | None]:
-        midnights = (day, day + timedelta(days=1))
-        return tuple(datetime.combine(d, time(), tzinfo=ZONE).utcoffset() for d in midnights)
+        def at_midnight(d: date) -> timedelta | None:
+            return datetime.combine(d, time(), tzinfo=ZONE).utcoffset()
+
+        return at_midnight(day), at_midnight(day + timedelta(days=1))
 
     assert NOW.date() < SPRING_FORWARD < FALL_BACK
     assert offsets(SPRING_FORWARD) == (timedelta(hours=1), timedelta(hours=2))
