@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
-from typing import Final
+from typing import Final, NamedTuple
 from zoneinfo import ZoneInfo
 
 from booking_gateway.domain.ids import WorkshopId
@@ -151,6 +151,11 @@ class Inserted(Enum):
     INSERTED = "inserted"
     EXISTS = "exists"  # the key is taken (nothing written)
     STALE = "stale"  # the configuration changed since it was read (nothing written)
+
+
+class InsertResult(NamedTuple):
+    outcome: Inserted
+    existing: Booking | None = None  # with EXISTS: the booking under the key, when read with it
 
 
 @dataclass(frozen=True, slots=True)

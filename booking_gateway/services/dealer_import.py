@@ -25,6 +25,7 @@ from booking_gateway.domain.dealer_import import (
     ImportInput,
     ImportLookup,
     Inserted,
+    InsertResult,
     Keep,
     WorkshopLink,
     appointment_in,
@@ -120,12 +121,12 @@ class DealerImportService:
                 outcome, existing = await self._add_one_per_vehicle(
                     checked, candidate, event, config
                 )
-                if existing is not None:
-                    return _retried_add(existing, candidate, checked)
             else:
-                outcome = await imports.insert(candidate, event, config.revision)
+                outcome, existing = await imports.insert(candidate, event, config.revision)
             if outcome is Inserted.INSERTED:
                 return candidate
+            if existing is not None:  # the key's booking, read with a current configuration
+                return _retried_add(existing, candidate, checked)
             # STALE: the configuration changed meanwhile; EXISTS: read the booking of the key.
             taken = outcome is Inserted.EXISTS
             config = None
@@ -133,7 +134,7 @@ class DealerImportService:
 
     async def _add_one_per_vehicle(
         self, checked: CheckedImport, candidate: Booking, event: AuditEvent, config: ImportConfig
-    ) -> tuple[Inserted, Booking | None]:
+    ) -> InsertResult:
         """The tenant allows one active booking per vehicle: check and insert under the
         tenant's lock. A booking already under the key (a concurrent identical push) is
         answered as a retry, never as the vehicle's other booking."""
@@ -141,11 +142,11 @@ class DealerImportService:
             await repos.tenants.lock()
             existing = await repos.bookings.get_by_key(checked.source, checked.external_id)
             if existing is not None:
-                return Inserted.EXISTS, existing
+                return InsertResult(Inserted.EXISTS, existing)
             other = await repos.bookings.active_for_vehicle(checked.vin)
             if other is not None:
                 raise _active_exists(other)
-            return await repos.dealer_import.insert(candidate, event, config.revision), None
+            return await repos.dealer_import.insert(candidate, event, config.revision)
 
     def _candidate(
         self, checked: CheckedImport, workshop: WorkshopLink | None, now: datetime

@@ -26,7 +26,7 @@ from booking_gateway.domain.dealer_import import (
     ImportConfig,
     ImportContext,
     ImportLookup,
-    Inserted,
+    InsertResult,
 )
 from booking_gateway.domain.models import AuditEvent, Booking, TenantSettings, Workshop
 from booking_gateway.domain.operations import (
@@ -242,9 +242,12 @@ class DealerImportRepository(Protocol):
 
     async def cancel_context(self, external_id: str, source: str | None) -> CancelContext: ...
 
-    async def insert(self, booking: Booking, event: AuditEvent, config_revision: int) -> Inserted:
+    async def insert(
+        self, booking: Booking, event: AuditEvent, config_revision: int
+    ) -> InsertResult:
         """Store a new booking and its event if its key is free and the configuration is still
-        at ``config_revision``; else nothing is written and the answer says why."""
+        at ``config_revision``; else nothing is written and the answer says why (with the
+        booking under the key, when it could be read in the same statement)."""
         ...
 
     async def update(self, booking: Booking, expected_revision: int, event: AuditEvent) -> bool:

@@ -19,6 +19,7 @@ from booking_gateway.domain.dealer_import import (
     ImportContext,
     ImportLookup,
     Inserted,
+    InsertResult,
     WorkshopLink,
 )
 from booking_gateway.domain.errors import Conflict
@@ -205,11 +206,13 @@ class FakeDealerImport:
             self.tenants.current, await self.bookings.find_by_external_id(external_id, source)
         )
 
-    async def insert(self, booking: Booking, event: AuditEvent, config_revision: int) -> Inserted:
+    async def insert(
+        self, booking: Booking, event: AuditEvent, config_revision: int
+    ) -> InsertResult:
         if not await self.bookings.insert_if_absent(booking):
-            return Inserted.EXISTS
+            return InsertResult(Inserted.EXISTS)
         await self.audit.append(event)
-        return Inserted.INSERTED
+        return InsertResult(Inserted.INSERTED)
 
     async def update(self, booking: Booking, expected_revision: int, event: AuditEvent) -> bool:
         if self.bookings.rows[booking.id].revision != expected_revision:

@@ -30,6 +30,7 @@ from booking_gateway.domain.dealer_import import (
     ImportContext,
     ImportLookup,
     Inserted,
+    InsertResult,
     WorkshopLink,
 )
 from booking_gateway.domain.ids import WorkshopId
@@ -79,9 +80,16 @@ INSERT_CURRENT = Statement(
     ON CONFLICT (tenant_id, source, external_id) DO NOTHING RETURNING id"""
 )
 # PostgreSQL: the booking, its audit event and the current revision in one statement.
+# PostgreSQL, in one statement: the booking and its audit event, the current revision and, when
+# the key was taken, the booking under it (a retried push is answered without another read).
 INSERT_RECORDED = Statement(
     f"""WITH written AS ({INSERT_CURRENT.sql}), recorded AS ({_AUDIT_FROM})
-    SELECT (SELECT booking_id FROM recorded) AS booking_id, {_REVISION} AS config_revision"""
+    SELECT (SELECT booking_id FROM recorded) AS recorded_id, {_REVISION} AS config_revision,
+        {COLUMNS}
+    FROM (SELECT 1 AS one) AS one
+    LEFT JOIN bookings b ON {{scope b}} AND b.source = :source AND b.external_id = :external_id
+        AND NOT EXISTS (SELECT 1 FROM written)
+    LEFT JOIN workshops w ON {{tenant w}} AND w.id = b.workshop_id"""
 )
 CURRENT_REVISION = Statement(f"SELECT {_REVISION} AS config_revision")
 UPDATE_RECORDED = Statement(f"WITH written AS ({UPDATE.sql}) {_AUDIT_FROM}")
@@ -144,7 +152,9 @@ class DealerImportRepository(ScopedRepository):
             matches=[to_booking(r) for r in rows if r["id"] is not None],
         )
 
-    async def insert(self, booking: Booking, event: AuditEvent, config_revision: int) -> Inserted:
+    async def insert(
+        self, booking: Booking, event: AuditEvent, config_revision: int
+    ) -> InsertResult:
         """Store a new booking and its audit event if its key is free and the configuration it
         was built from (``config_revision``) is still current."""
         values = {
@@ -154,18 +164,19 @@ class DealerImportRepository(ScopedRepository):
         }
         if self._dialect == "postgresql":
             row = await self._fetchrow(INSERT_RECORDED, **values, **event_values(event))
-            assert row is not None  # noqa: S101 - a SELECT of two scalars
-            if row["booking_id"] is not None:
-                return Inserted.INSERTED
-            current = row["config_revision"]
-        else:
-            async with self._db.atomic():
-                if await self._fetchrow(INSERT_CURRENT, **values) is not None:
-                    await self._execute(APPEND, **event_values(event))
-                    return Inserted.INSERTED
-                found = await self._fetchrow(CURRENT_REVISION)
-                current = found["config_revision"] if found else 0
-        return Inserted.EXISTS if current == config_revision else Inserted.STALE
+            assert row is not None  # noqa: S101 - one row always (outer joins on a constant)
+            if row["recorded_id"] is not None:
+                return InsertResult(Inserted.INSERTED)
+            if row["config_revision"] != config_revision:
+                return InsertResult(Inserted.STALE)
+            return InsertResult(Inserted.EXISTS, to_booking(row) if row["id"] else None)
+        async with self._db.atomic():
+            if await self._fetchrow(INSERT_CURRENT, **values) is not None:
+                await self._execute(APPEND, **event_values(event))
+                return InsertResult(Inserted.INSERTED)
+            found = await self._fetchrow(CURRENT_REVISION)
+        current = found["config_revision"] if found else 0
+        return InsertResult(Inserted.EXISTS if current == config_revision else Inserted.STALE)
 
     async def update(self, booking: Booking, expected_revision: int, event: AuditEvent) -> bool:
         values: dict[str, Any] = {**booking_values(booking), "expected_revision": expected_revision}

@@ -59,10 +59,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from booking_gateway.db.engine import Row
+from booking_gateway.db.repositories.audit import to_event
 from booking_gateway.db.repositories.base import ScopedRepository
 from booking_gateway.db.statements import Statement
-from booking_gateway.domain.ids import AuditEventId, BookingId, RequestId, TenantId
-from booking_gateway.domain.models import AuditAction, AuditEvent
+from booking_gateway.domain.models import AuditEvent
 
 # Position before every event: ids start at 1, txids at 0 (events older than the txid column).
 FEED_START = (0, 0)
@@ -98,19 +98,7 @@ class FeedEntry:
 
 
 def to_entry(row: Row) -> FeedEntry:
-    event = AuditEvent(
-        id=AuditEventId(row["id"]),
-        tenant_id=TenantId(row["tenant_id"]),
-        booking_id=BookingId(row["booking_id"]),
-        action=AuditAction(row["action"]),
-        occurred_at=row["occurred_at"],
-        actor_subject=row["actor_subject"],
-        user_agent=row["user_agent"],
-        request_id=RequestId(row["request_id"]),
-        before=row["before"],
-        after=row["after"],
-    )
-    return FeedEntry(event=event, txid=int(row["txid"]))
+    return FeedEntry(event=to_event(row), txid=int(row["txid"]))
 
 
 class FeedRepository(ScopedRepository):
