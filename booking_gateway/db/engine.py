@@ -432,6 +432,9 @@ class Db:
             return await connection.execute(sql, *values)
         except CONNECTION_ERRORS as exc:
             raise DatabaseUnavailable(f"The database connection was lost: {exc}") from exc
+        except (asyncpg.DeadlockDetectedError, asyncpg.SerializationError) as exc:
+            # The database chose this request to break a lock cycle: nothing was written.
+            raise DatabaseUnavailable(f"The database refused a lock order: {exc}") from exc
         except asyncpg.InternalClientError as exc:
             # A backend killed while its connection was idle: the server's goodbye arrives
             # before the socket closes and leaves asyncpg's protocol in a state it cannot leave.

@@ -24,6 +24,7 @@ a request only looks the text up and orders its arguments.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
@@ -247,6 +248,8 @@ def _check_insert(body: str, sql: str) -> None:
 
 
 def _check_scoped(sql: str) -> dict[str, str]:
+    # String literals are data: blank them out before looking for tables, comments and markers.
+    sql = re.sub(r"'(?:[^']|'')*'", lambda m: "'" + " " * (len(m.group(0)) - 2) + "'", sql)
     if "--" in sql or "/*" in sql or '"' in sql:
         raise UnscopedStatement(f"no comments or quoted identifiers in statements: {sql[:120]}")
     if re.search(r"\bUSING\b", sql, re.IGNORECASE):
@@ -259,7 +262,9 @@ def _check_scoped(sql: str) -> dict[str, str]:
     if re.search(r"\bOR\s*\{(?:scope|tenant) |\}\s*OR\b", sql, re.IGNORECASE):
         raise UnscopedStatement(f"a scope marker next to OR: {sql[:120]}")
     body = _OPTIONAL_RE.sub(lambda m: m.group(1), sql)
-    markers = {m.group(2) for m in _MARKER_RE.finditer(body)}
+    marker_counts = Counter(m.group(2) for m in _MARKER_RE.finditer(body))
+    markers = set(marker_counts)
+    declared: Counter[str] = Counter()
     aliases: dict[str, str] = {}
     named: set[int] = set()
     for match in _TABLE_RE.finditer(body):
@@ -278,11 +283,17 @@ def _check_scoped(sql: str) -> dict[str, str]:
             )
         if aliases.setdefault(alias, table) != table:
             raise UnscopedStatement(f"alias {alias} names two tables: {sql[:120]}")
+        declared[alias] += 1
+        if declared[alias] > marker_counts[alias]:
+            # one marker for every place the alias is declared (a subquery reusing it too)
+            raise UnscopedStatement(
+                f"{table} {alias} is declared more often than scoped: {sql[:120]}"
+            )
     # A tenant-owned table named anywhere else (a comma join, a schema-qualified name) would
     # escape the check: only FROM/JOIN/UPDATE/INTO/DELETE FROM and column qualifiers are allowed.
     unmarked = _MARKER_RE.sub(lambda m: " " * len(m.group(0)), body)
-    for word in re.finditer(r"(?<![\w])([a-z_][a-z_0-9]*)\b(?!\s*\.)", unmarked):
-        if word.group(1) in TABLES and word.start(1) not in named:
+    for word in re.finditer(r"(?<![\w])([A-Za-z_][A-Za-z_0-9]*)\b(?!\s*\.)", unmarked):
+        if word.group(1).lower() in TABLES and word.start(1) not in named:
             raise UnscopedStatement(f"{word.group(1)} is named outside FROM/JOIN: {sql[:120]}")
     for name in re.findall(r"(?<![:\w]):([A-Za-z_]\w*)", _MARKER_RE.sub("", body)):
         if name == "workshop":

@@ -100,46 +100,68 @@ class DealerImportService:
         imports = self._uow.read().dealer_import
         lookup = self._lookup(checked)
         # Usually one statement: the configuration comes from this process's cache and the
-        # insert checks it is still current.
+        # insert applies only while it is still current.
         config = imports.cached_config(lookup)
+        cached = config is not None
         existing: Booking | None = None
         taken = False
         for _ in range(ATTEMPTS):
             if config is None:
                 context = await imports.context(lookup)
-                config, existing = context.config, context.existing
+                config, existing, cached = context.config, context.existing, False
                 if taken and existing is None:  # the key is another workshop's
                     raise BookingAlreadyExists(_exists_message(checked))
-            _allowed(config.settings, checked.source)
-            candidate = self._candidate(
-                checked, self._resolve_workshop(config, checked.dealer), now
-            )
-            if existing is not None:
-                return _retried_add(existing, candidate, checked)
-            event = self._event(AuditAction.ADDED, candidate, None, now)
-            if config.settings.one_active_booking_per_vehicle:
-                outcome, existing = await self._add_one_per_vehicle(
-                    checked, candidate, event, config
-                )
-            else:
-                outcome, existing = await imports.insert(candidate, event, config.revision)
-            if outcome is Inserted.INSERTED:
-                return candidate
-            if existing is not None:  # the key's booking, read with a current configuration
-                return _retried_add(existing, candidate, checked)
+            try:
+                outcome = await self._add_with(checked, config, existing, now)
+            except (PermissionDenied, Conflict):
+                if not cached:
+                    raise
+                # Never refuse on a cached configuration: it may predate a change that
+                # allows this push. Read it again and decide on the current one.
+                config = None
+                continue
+            if isinstance(outcome, Booking):
+                return outcome
             # STALE: the configuration changed meanwhile; EXISTS: read the booking of the key.
             taken = outcome is Inserted.EXISTS
             config = None
         raise Conflict(f"Booking {checked.external_id!r} kept changing concurrently; retry")
 
+    async def _add_with(
+        self,
+        checked: CheckedImport,
+        config: ImportConfig,
+        existing: Booking | None,
+        now: datetime,
+    ) -> Booking | Inserted:
+        """Decide and insert with this configuration: the booking answered, or why not."""
+        _allowed(config.settings, checked.source)
+        candidate = self._candidate(checked, self._resolve_workshop(config, checked.dealer), now)
+        if existing is not None:
+            return _retried_add(existing, candidate, checked)
+        event = self._event(AuditAction.ADDED, candidate, None, now)
+        if config.settings.one_active_booking_per_vehicle:
+            outcome, existing = await self._add_one_per_vehicle(checked, candidate, event, config)
+        else:
+            imports = self._uow.read().dealer_import
+            outcome, existing = await imports.insert(candidate, event, config.revision)
+        if outcome is Inserted.INSERTED:
+            return candidate
+        if existing is not None:  # the key's booking, read with a current configuration
+            return _retried_add(existing, candidate, checked)
+        return outcome
+
     async def _add_one_per_vehicle(
         self, checked: CheckedImport, candidate: Booking, event: AuditEvent, config: ImportConfig
     ) -> InsertResult:
         """The tenant allows one active booking per vehicle: check and insert under the
-        tenant's lock. A booking already under the key (a concurrent identical push) is
-        answered as a retry, never as the vehicle's other booking."""
+        tenant's lock, with the configuration current under it. A booking already under the
+        key (a concurrent identical push) is answered as a retry, never as the vehicle's other
+        booking."""
         async with self._uow.begin() as repos:
             await repos.tenants.lock()
+            if await repos.dealer_import.current_revision() != config.revision:
+                return InsertResult(Inserted.STALE)
             existing = await repos.bookings.get_by_key(checked.source, checked.external_id)
             if existing is not None:
                 return InsertResult(Inserted.EXISTS, existing)
@@ -178,8 +200,10 @@ class DealerImportService:
         changed = await self._change_once(self._uow.read(), lookup, checked, in_transaction=False)
         if changed is not None:
             return changed
-        # Another push changed this booking between our read and write: queue behind it.
+        # Another push changed this booking between our read and write: queue behind it. The
+        # tenant's lock first, as every path that takes both does (the vehicle policy).
         async with self._uow.begin() as repos:
+            await repos.tenants.lock()
             await repos.bookings.get_by_key(checked.source, checked.external_id, for_update=True)
             changed = await self._change_once(repos, lookup, checked, in_transaction=True)
         if changed is None:  # pragma: no cover - the row lock rules it out

@@ -240,6 +240,10 @@ class DealerImportRepository(Protocol):
         """The configuration (remembered for ``cached_config``) and the booking under the key."""
         ...
 
+    async def current_revision(self) -> int:
+        """The tenant's configuration revision now (under the tenant's lock: stays so)."""
+        ...
+
     async def cancel_context(self, external_id: str, source: str | None) -> CancelContext: ...
 
     async def insert(

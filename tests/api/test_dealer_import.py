@@ -414,3 +414,28 @@ async def test_concurrent_identical_adds_under_the_vehicle_policy_are_retries(ap
     assert len({b["data"]["addBooking"] for b in bodies}) == 1
     booking = await by_key(api, booking_id="same")
     assert [e["action"] for e in booking["history"]] == ["ADDED"]
+
+
+async def test_racing_changes_across_vehicles_under_the_policy_never_fail_internally(
+    api: Api,
+) -> None:
+    # given the vehicle policy and one booking
+    await api.ok(UPDATE_SETTINGS, {"input": {"oneActiveBookingPerVehicle": True}})
+    await api.ok(ADD, {"input": booking_input(bookingId="moving")})
+    vins = ["WV1ZZZ1JZXW000001", "WVWZZZAUZKW123456", "WAUZZZ8V5KA000001"]
+
+    # when changes moving it between vehicles race with adds of other bookings
+    responses = await asyncio.gather(
+        *(
+            api.post(CHANGE, {"input": booking_input(bookingId="moving", vin=vins[i % 3])})
+            for i in range(12)
+        ),
+        *(
+            api.post(ADD, {"input": booking_input(bookingId=f"other-{i}", vin=vins[i % 3])})
+            for i in range(6)
+        ),
+    )
+
+    # then every answer is a booking or a coded refusal of the policy, never a lock failure
+    codes = {e["extensions"]["code"] for r in responses for e in r.json().get("errors", [])}
+    assert codes <= {"ACTIVE_BOOKING_EXISTS"}, codes

@@ -76,3 +76,33 @@ async def test_a_new_workshop_is_linked_by_the_next_push(api: Api) -> None:
     await _add(api, bookingId="linked", bookingDealer="DEU55555N")
     booking = await api.ok(BY_KEY, {"source": "user", "bookingId": "linked"})
     assert booking["bookingByExternalKey"]["workshop"]["id"] == workshop_id
+
+
+async def test_a_push_refused_on_old_settings_is_accepted_once_they_allow_it(api: Api) -> None:
+    # given a process that cached a configuration refusing the source "dms"
+    await _workshop(api, "DEU12345N")
+    await api.ok(UPDATE_SETTINGS, {"input": {"allowedBookingSources": ["user"]}})
+    await _add(api, bookingId="warm-up")
+    error = await api.error(ADD, {"input": booking_input(bookingId="d-1", bookingSource="dms")})
+    assert error["extensions"]["code"] == "BOOKING_SOURCE_NOT_ALLOWED"
+
+    # when the tenant allows it
+    await api.ok(UPDATE_SETTINGS, {"input": {"allowedBookingSources": ["user", "dms"]}})
+
+    # then the next push is accepted: a refusal is never made on a cached configuration
+    await _add(api, bookingId="d-1", bookingSource="dms")
+
+
+async def test_a_vehicle_freed_by_turning_the_policy_off_is_bookable_again(api: Api) -> None:
+    # given the one-active-booking policy refused a second booking of a vehicle
+    await _workshop(api, "DEU12345N")
+    await api.ok(UPDATE_SETTINGS, {"input": {"oneActiveBookingPerVehicle": True}})
+    await _add(api, bookingId="first")
+    error = await api.error(ADD, {"input": booking_input(bookingId="second")})
+    assert error["extensions"]["code"] == "ACTIVE_BOOKING_EXISTS"
+
+    # when the policy is turned off
+    await api.ok(UPDATE_SETTINGS, {"input": {"oneActiveBookingPerVehicle": False}})
+
+    # then the second booking is accepted
+    await _add(api, bookingId="second")

@@ -48,12 +48,29 @@ def _load_all_repositories() -> None:
         "INSERT INTO customers (id, tenant_id) VALUES (:id, :tenant) "
         "ON CONFLICT (id) DO UPDATE SET first_name = :first_name",
         "INSERT INTO bookings (id, status) SELECT :id, :tenant WHERE 1 = 1",
+        "SELECT b.id FROM bookings b, BOOKINGS o WHERE {scope b}",
+        "SELECT b.id FROM bookings b WHERE {scope b} AND EXISTS "
+        "(SELECT 1 FROM bookings b WHERE b.vin = :vin)",
     ],
 )
 def test_a_statement_outside_the_scoped_base_cannot_be_built(sql: str) -> None:
     # given / when / then
     with pytest.raises(UnscopedStatement):
         Statement(sql)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT a.id FROM audit_events a WHERE {scope a} AND a.action = 'bookings'",
+        "SELECT a.id FROM audit_events a WHERE {scope a} AND a.actor_subject LIKE '%using--%'",
+    ],
+)
+def test_string_literals_are_data_to_the_scope_check(sql: str) -> None:
+    # given / when
+    statement = Statement(sql)
+    # then
+    assert "tenant" in statement.render("postgresql", False).names
 
 
 def test_every_repository_statement_renders_with_its_scope_on_both_databases() -> None:

@@ -201,6 +201,9 @@ class FakeDealerImport:
         )
         return ImportContext(config, existing)
 
+    async def current_revision(self) -> int:
+        return 0
+
     async def cancel_context(self, external_id: str, source: str | None) -> CancelContext:
         return CancelContext(
             self.tenants.current, await self.bookings.find_by_external_id(external_id, source)

@@ -69,7 +69,9 @@ _AUDIT_FROM = """INSERT INTO audit_events (tenant_id, booking_id, action, occurr
         actor_subject, user_agent, request_id, before, after)
     SELECT :tenant, written.id, :action, :occurred_at, :actor_subject, :user_agent,
         :request_id, :before, :after FROM written RETURNING booking_id"""
-_REVISION = "(SELECT coalesce(max(t.config_revision), 0) FROM tenants t WHERE {scope t})"
+# A locking read: a configuration change still in flight is waited for and its revision seen,
+# so a push can never commit with the configuration that change replaces.
+_REVISION = "coalesce((SELECT t.config_revision FROM tenants t WHERE {scope t} FOR SHARE), 0)"
 # The booking, only while the configuration it was built from is current (a cached one may be
 # stale: another process changed a workshop or the settings), and only if its key is free.
 # (The tenant is cast: PostgreSQL must deduce one type for it, here and in the revision check.)
@@ -144,6 +146,10 @@ class DealerImportRepository(ScopedRepository):
             if len(_configs) > CONFIG_CACHE_SIZE:
                 _configs.popitem(last=False)
         return ImportContext(config, to_booking(row) if row["id"] is not None else None)
+
+    async def current_revision(self) -> int:
+        row = await self._fetchrow(CURRENT_REVISION)
+        return int(row["config_revision"]) if row else 0
 
     async def cancel_context(self, external_id: str, source: str | None) -> CancelContext:
         rows = await self._fetch(CANCEL_CONTEXT, external_id=external_id, source=source)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -12,13 +13,13 @@ SETTINGS = Statement("SELECT t.settings FROM tenants t WHERE {scope t}")
 # processes cache them and check the revision inside the write that uses them).
 SAVE_SETTINGS = Statement(
     """INSERT INTO tenants (id, settings, created_at, updated_at, config_revision)
-    VALUES (:tenant, :settings, :now, :now, 1)
+    VALUES (:tenant, :settings, :now, :now, :first_revision)
     ON CONFLICT (id) DO UPDATE SET settings = excluded.settings, updated_at = excluded.updated_at,
         config_revision = tenants.config_revision + 1"""
 )
 BUMP_CONFIG = Statement(
     """INSERT INTO tenants (id, settings, created_at, updated_at, config_revision)
-    VALUES (:tenant, :settings, :now, :now, 1)
+    VALUES (:tenant, :settings, :now, :now, :first_revision)
     ON CONFLICT (id) DO UPDATE SET config_revision = tenants.config_revision + 1"""
 )
 ENSURE = Statement(
@@ -26,6 +27,12 @@ ENSURE = Statement(
     VALUES (:tenant, :settings, :now, :now) ON CONFLICT DO NOTHING"""
 )
 LOCK = Statement("SELECT t.id FROM tenants t WHERE {scope t} FOR UPDATE")
+
+
+def first_revision() -> int:
+    """A tenant row's first configuration revision: random, so that a database recreated or
+    restored under the same URL never repeats a revision a process has cached."""
+    return secrets.randbelow(2**62) + 1
 
 
 def settings_from_document(raw: dict[str, Any] | None) -> TenantSettings:
@@ -60,7 +67,12 @@ class TenantRepository(ScopedRepository):
         return settings_from_document(row["settings"] if row else None)
 
     async def save_settings(self, settings: TenantSettings, now: datetime) -> None:
-        await self._execute(SAVE_SETTINGS, settings=settings_document(settings), now=now)
+        await self._execute(
+            SAVE_SETTINGS,
+            settings=settings_document(settings),
+            now=now,
+            first_revision=first_revision(),
+        )
 
     async def lock(self, *, create_at: datetime | None = None) -> None:
         """Serialise writers of this tenant until the transaction ends (PostgreSQL row lock;

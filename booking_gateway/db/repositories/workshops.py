@@ -5,7 +5,7 @@ from typing import Any
 
 from booking_gateway.db.engine import Row
 from booking_gateway.db.repositories.base import ScopedRepository
-from booking_gateway.db.repositories.tenants import BUMP_CONFIG
+from booking_gateway.db.repositories.tenants import BUMP_CONFIG, first_revision
 from booking_gateway.db.statements import Statement
 from booking_gateway.domain.ids import TenantId, WorkshopId
 from booking_gateway.domain.models import Workshop
@@ -87,10 +87,20 @@ class WorkshopRepository(ScopedRepository):
         async with self._db.atomic():
             row = await self._fetchrow(ADD, created_at=workshop.created_at, **_values(workshop))
             if row is not None:
-                await self._execute(BUMP_CONFIG, settings={}, now=workshop.created_at)
+                await self._execute(
+                    BUMP_CONFIG,
+                    settings={},
+                    now=workshop.created_at,
+                    first_revision=first_revision(),
+                )
         return row is not None
 
     async def update(self, workshop: Workshop) -> None:
         async with self._db.atomic():
             await self._execute(UPDATE, **_values(workshop))
-            await self._execute(BUMP_CONFIG, settings={}, now=workshop.created_at)
+            await self._execute(
+                BUMP_CONFIG,
+                settings={},
+                now=workshop.created_at,
+                first_revision=first_revision(),
+            )
