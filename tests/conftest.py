@@ -228,3 +228,14 @@ def other_api(http: httpx.AsyncClient, issuer: TokenIssuer) -> Api:
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return Path(__file__).parent.parent
+
+
+# Property-based tests: a fixed seed and few examples in the suite; HYPOTHESIS_PROFILE=long for
+# a longer search with a fresh seed. Neither keeps an example database in the work tree.
+import hypothesis  # noqa: E402  (kept beside its only use)
+
+hypothesis.settings.register_profile(
+    "ci", max_examples=50, derandomize=True, database=None, deadline=None
+)
+hypothesis.settings.register_profile("long", max_examples=5000, database=None, deadline=None)
+hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

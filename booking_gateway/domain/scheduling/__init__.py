@@ -24,6 +24,12 @@ Rules
 - Resources: each booking needs one free resource of every required type for its whole
   blocked interval, however many spots it has. The lowest free id is chosen; a requested
   resource is the only candidate of its type.
+- Available spots: what visits like the one asked for (same services, placement, spots and
+  requested resource) can still book at a start, one after another, each placed as
+  ``check_slot`` places it after the ones before: capacity, free resources and live holds
+  together. Booking ``available_spots // spots`` such visits there succeeds and one more does
+  not; a service needing a resource never shows more visits than there are free resources
+  for its whole blocked interval, whatever its capacity. A start is listed only if one fits.
 - Combinations: services are placed in the given order back to back, or all from the same
   start (``Placement.PARALLEL``), and allocated together or not at all.
 - Holds (and any line with ``expires_at``) block until then: ``expires_at <= now`` is ignored.

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -41,6 +42,8 @@ class _Plan:
     reach: tuple[timedelta, timedelta]  # what a visit blocks, buffers included, from its start
     candidates: dict[str, tuple[ResourceId, ...]]  # per resource type, in order of preference
     spots: int
+    uses_resources: bool
+    needs: dict[str, int]  # resources of each type one visit of a single service takes
 
 
 def _plan(query: SlotQuery, resources: Iterable[Resource]) -> _Plan:
@@ -70,12 +73,22 @@ def _plan(query: SlotQuery, resources: Iterable[Resource]) -> _Plan:
         if known[requested] not in needed:
             raise ValueError(f"no service in the query needs a resource like {requested!r}")
         candidates[known[requested]] = (requested,)
-    return _Plan(tuple(parts), length, reach, candidates, query.spots)
+    uses_resources = any(part.service.required_resource_types for part in parts)
+    needs = Counter(parts[0].service.required_resource_types)
+    return _Plan(tuple(parts), length, reach, candidates, query.spots, uses_resources, dict(needs))
 
 
-def _allocate(plan: _Plan, occupancy: Occupancy, start: datetime) -> _Fit | Unavailable:
+def _allocate(
+    plan: _Plan, occupancy: Occupancy, start: datetime, earlier: Sequence[AllocatedService] = ()
+) -> _Fit | Unavailable:
+    """One visit at ``start`` and the fewest spots left free along it (its own included).
+
+    ``earlier`` holds the lines of visits already placed at this same start (see ``_fit``):
+    they use spots and block resources exactly as their booked lines will.
+    """
     allocation: list[AllocatedService] = []
     available = plan.parts[0].service.capacity
+    visits_before = len(earlier) // len(plan.parts)
     for part in plan.parts:
         service = part.service
         begins = start + part.offset
@@ -83,9 +96,8 @@ def _allocate(plan: _Plan, occupancy: Occupancy, start: datetime) -> _Fit | Unav
         blocked_start = begins - service.buffer_before
         blocked_end = ends + service.buffer_after
 
-        free_spots = service.capacity - occupancy.spots_in_use(
-            service.id, blocked_start, blocked_end
-        )
+        in_use = occupancy.spots_in_use(service.id, blocked_start, blocked_end)
+        free_spots = service.capacity - in_use - visits_before * plan.spots
         if free_spots < plan.spots:
             return Unavailable(UnavailableReason.CAPACITY, service.id)
         available = min(available, free_spots)
@@ -95,7 +107,9 @@ def _allocate(plan: _Plan, occupancy: Occupancy, start: datetime) -> _Fit | Unav
             for resource_id in plan.candidates.get(resource_type, ()):
                 if resource_id in chosen or _used_in_visit(allocation, resource_id, begins, ends):
                     continue
-                if occupancy.is_free(resource_id, blocked_start, blocked_end):
+                if occupancy.is_free(resource_id, blocked_start, blocked_end) and not (
+                    earlier and _blocked_by(earlier, resource_id, blocked_start, blocked_end)
+                ):
                     chosen.append(resource_id)
                     break
             else:
@@ -104,6 +118,69 @@ def _allocate(plan: _Plan, occupancy: Occupancy, start: datetime) -> _Fit | Unav
             AllocatedService(service.id, begins, ends, blocked_start, blocked_end, tuple(chosen))
         )
     return tuple(allocation), available
+
+
+def _fit(plan: _Plan, occupancy: Occupancy, start: datetime) -> _Fit | Unavailable:
+    """The visit's allocation at ``start`` and its available spots: what visits like it can
+    still book there, one after another, each placed as ``check_slot`` would place it after
+    the ones before (so booking them all succeeds and one more does not)."""
+    outcome = _allocate(plan, occupancy, start)
+    if isinstance(outcome, Unavailable):
+        return outcome
+    allocation, free_spots = outcome
+    room = free_spots // plan.spots  # the visits that capacity alone admits
+    if room <= 1 or not plan.uses_resources:
+        return allocation, room * plan.spots
+    if len(plan.parts) == 1:
+        visits = _resource_sets(plan, occupancy, allocation[0], room)
+    else:
+        visits = _visits_one_after_another(plan, occupancy, start, allocation, room)
+    return allocation, visits * plan.spots
+
+
+def _resource_sets(plan: _Plan, occupancy: Occupancy, line: AllocatedService, room: int) -> int:
+    """Visits of one service at one start, at most ``room``: each takes its own resources of
+    every required type, all free over the same blocked interval, so the count of free
+    resources of each type decides (what placing them one by one would find, faster)."""
+    visits = room
+    for resource_type, needed in plan.needs.items():
+        free = occupancy.count_free(
+            plan.candidates.get(resource_type, ()),
+            line.blocked_start,
+            line.blocked_end,
+            enough=visits * needed,
+        )
+        visits = min(visits, free // needed)
+    return visits
+
+
+def _visits_one_after_another(
+    plan: _Plan,
+    occupancy: Occupancy,
+    start: datetime,
+    allocation: tuple[AllocatedService, ...],
+    room: int,
+) -> int:
+    """Visits of several services at one start, at most ``room``, placed one by one."""
+    earlier = list(allocation)
+    visits = 1
+    while visits < room:
+        further = _allocate(plan, occupancy, start, earlier)
+        if isinstance(further, Unavailable):
+            break
+        earlier.extend(further[0])
+        visits += 1
+    return visits
+
+
+def _blocked_by(
+    lines: Sequence[AllocatedService], resource_id: ResourceId, start: datetime, end: datetime
+) -> bool:
+    """Whether other visits' ``lines`` hold ``resource_id`` during ``[start, end)``."""
+    return any(
+        resource_id in line.resource_ids and line.blocked_start < end and start < line.blocked_end
+        for line in lines
+    )
 
 
 def _used_in_visit(
@@ -150,7 +227,7 @@ def compute_timeslots(
             while start + plan.length <= closes:
                 if latest is not None and start > latest:
                     return slots
-                outcome = _allocate(plan, occupancy, start)
+                outcome = _fit(plan, occupancy, start)
                 if not isinstance(outcome, Unavailable):
                     slots.append(_timeslot(zone, start, start + plan.length, outcome))
                 start += step
@@ -186,7 +263,7 @@ def check_slot(
     lowest, highest = start + plan.reach[0], start + plan.reach[1]
     lines = [line for line in busy if line.start < highest and lowest < line.end]
     occupancy = Occupancy(lines, query.now)
-    outcome = _allocate(plan, occupancy, start)
+    outcome = _fit(plan, occupancy, start)
     if isinstance(outcome, Unavailable) and occupancy.has_holds:
         without_holds = _allocate(plan, Occupancy(lines, query.now, include_holds=False), start)
         if isinstance(without_holds, Unavailable):

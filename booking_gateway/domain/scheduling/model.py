@@ -201,6 +201,12 @@ class AllocatedService:
 
 @dataclass(frozen=True, slots=True)
 class Timeslot:
+    """A start that fits, with the allocation its visit gets.
+
+    ``available_spots``: the spots that visits like this one can still book at this start, one
+    after another (a multiple of the query's ``spots``; see the package's rules).
+    """
+
     start: datetime
     end: datetime
     local_start: datetime

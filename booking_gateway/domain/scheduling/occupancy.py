@@ -88,5 +88,20 @@ class Occupancy:
     def is_free(self, resource_id: ResourceId, start: datetime, end: datetime) -> bool:
         return self._resources.get(resource_id, _ALWAYS_FREE).is_free(start, end)
 
+    def count_free(
+        self, resource_ids: Iterable[ResourceId], start: datetime, end: datetime, enough: int
+    ) -> int:
+        """How many of ``resource_ids`` are free over ``[start, end)``, counting up to
+        ``enough``."""
+        free = 0
+        resources = self._resources
+        for resource_id in resource_ids:
+            busy = resources.get(resource_id)
+            if busy is None or busy.is_free(start, end):
+                free += 1
+                if free == enough:
+                    break
+        return free
+
     def spots_in_use(self, service_id: ServiceId, start: datetime, end: datetime) -> int:
         return self._loads.get(service_id, _NO_LOAD).peak(start, end)

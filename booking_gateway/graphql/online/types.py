@@ -21,7 +21,11 @@ class TimeslotDay:
     ends_at: list[datetime] = strawberry.field(description="Slot ends (visit end), UTC.")
     local_starts_at: list[str] = strawberry.field(description="Starts, local with offset.")
     local_ends_at: list[str] = strawberry.field(description="Ends, local with offset.")
-    available_spots: list[int] = strawberry.field(description="Spots still free per slot.")
+    available_spots: list[int] = strawberry.field(
+        description="Per slot, the spots a booking can really get at that start: capacity, "
+        "free resources of every needed type for the whole visit (buffers included) and live "
+        "holds together. Booking that many succeeds; one more is refused."
+    )
 
 
 @strawberry.type(description="Free timeslots over a date range.")

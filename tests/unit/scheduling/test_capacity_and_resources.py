@@ -7,6 +7,7 @@ import pytest
 
 from booking_gateway.domain.scheduling import (
     Busy,
+    BusyKind,
     OpeningHours,
     OpeningInterval,
     Resource,
@@ -27,6 +28,7 @@ HOURS = OpeningHours(
 OIL = ServiceSpec(ServiceId("oil"), duration=timedelta(hours=1))
 LIFT_A = Resource(ResourceId("lift-a"), "lift")
 LIFT_B = Resource(ResourceId("lift-b"), "lift")
+LIFT_C = Resource(ResourceId("lift-c"), "lift")
 LIFTS = [LIFT_B, LIFT_A]  # deliberately not in id order
 
 
@@ -243,3 +245,100 @@ def test_an_unknown_requested_resource_is_rejected() -> None:
     # when / then
     with pytest.raises(ValueError, match="unknown requested resource"):
         slots(spec, [], resources=LIFTS, requested=ResourceId("lift-z"))
+
+
+def test_free_spots_are_bounded_by_the_free_resources() -> None:
+    # given capacity 3 but two lifts, and each booking needs a lift
+    spec = service(capacity=3, required_resource_types=("lift",))
+    one_booked = [Busy(at(8), at(9), resource_ids=(LIFT_A.id,), service_id=spec.id)]
+
+    # when
+    before = slots(spec, [], resources=LIFTS)[at(8)]
+    after = slots(spec, one_booked, resources=LIFTS)[at(8)]
+
+    # then two visits fit, then one
+    assert before.available_spots == 2
+    assert after.available_spots == 1
+
+
+def test_a_slot_with_capacity_left_but_one_free_resource_offers_one_visit() -> None:
+    # given capacity 6 with one spot used, and only lift B free
+    spec = service(capacity=6, required_resource_types=("lift",))
+    busy = [
+        Busy(at(8), at(9), resource_ids=(LIFT_A.id,), service_id=spec.id),
+        Busy(at(7), at(12), resource_ids=(LIFT_C.id,)),
+    ]
+
+    # when
+    found = slots(spec, busy, resources=[*LIFTS, LIFT_C])
+
+    # then
+    assert found[at(8)].available_spots == 1
+    assert found[at(9)].available_spots == 2
+
+
+def test_a_resource_busy_during_the_buffer_is_not_counted_as_free() -> None:
+    # given lift A is busy just after the service, within its cleanup buffer
+    spec = service(
+        capacity=3, required_resource_types=("lift",), buffer_after=timedelta(minutes=30)
+    )
+    busy = [Busy(at(9, 15), at(9, 30), resource_ids=(LIFT_A.id,))]
+
+    # when
+    found = slots(spec, busy, resources=LIFTS)
+
+    # then
+    assert found[at(8)].available_spots == 1
+    assert found[at(8)].allocation[0].resource_ids == (LIFT_B.id,)
+
+
+def test_available_spots_count_whole_visits_of_the_requested_spots() -> None:
+    # given capacity 5 and three lifts, asked for two spots per booking
+    spec = service(capacity=5, required_resource_types=("lift",))
+
+    # when
+    found = slots(spec, [], resources=[*LIFTS, LIFT_C], spots=2)
+
+    # then two bookings of two fit (a third would need 6 spots)
+    assert found[at(8)].available_spots == 4
+
+
+def test_a_type_needed_twice_counts_two_resources_per_visit() -> None:
+    # given
+    spec = service(capacity=4, required_resource_types=("lift", "lift"))
+
+    # when
+    found = slots(spec, [], resources=[*LIFTS, LIFT_C])
+
+    # then
+    assert found[at(8)].available_spots == 1
+
+
+def test_a_requested_resource_offers_one_visit_whatever_the_capacity() -> None:
+    # given
+    spec = service(capacity=3, required_resource_types=("lift",))
+
+    # when
+    found = slots(spec, [], resources=LIFTS, requested=LIFT_B.id)
+
+    # then
+    assert found[at(8)].available_spots == 1
+
+
+def test_live_holds_take_their_resources_from_the_count() -> None:
+    # given
+    spec = service(capacity=3, required_resource_types=("lift",))
+    held = Busy(
+        at(8),
+        at(9),
+        resource_ids=(LIFT_A.id,),
+        service_id=spec.id,
+        kind=BusyKind.HOLD,
+        expires_at=NOW + timedelta(minutes=15),
+    )
+
+    # when
+    found = slots(spec, [held], resources=LIFTS)
+
+    # then
+    assert found[at(8)].available_spots == 1

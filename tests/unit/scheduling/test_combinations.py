@@ -134,6 +134,26 @@ def test_one_resource_can_serve_consecutive_services_of_the_same_visit() -> None
     assert [part.resource_ids for part in first.allocation] == [(LIFT.id,), (LIFT.id,)]
 
 
+def test_a_combination_offers_as_many_visits_as_find_a_resource_for_every_service() -> None:
+    # given two lifts for an oil change then an inspection on a lift, lift 1 busy after 08:30
+    inspection = ServiceSpec(
+        ServiceId("inspection"),
+        duration=timedelta(minutes=30),
+        capacity=3,
+        required_resource_types=("lift",),
+    )
+    oil = replace(OIL, buffer_after=timedelta(0))
+    second_lift = Resource(ResourceId("lift-2"), "lift")
+    busy = [Busy(at(8, 30), at(9), resource_ids=(LIFT.id,))]
+
+    # when
+    first = slots((oil, inspection), busy, resources=(LIFT, second_lift))[at(8)]
+
+    # then the first visit takes lift 1 then lift 2; a second finds no lift for its inspection
+    assert [part.resource_ids for part in first.allocation] == [(LIFT.id,), (second_lift.id,)]
+    assert first.available_spots == 1
+
+
 def test_parallel_services_start_together_and_the_visit_ends_with_the_longest() -> None:
     # given
     services = (OIL, ALIGNMENT)
