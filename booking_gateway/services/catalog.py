@@ -167,6 +167,10 @@ def check_hours(
                 p.add(name, "times are HH:MM, e.g. 08:00")
                 continue
             end = time.fromisoformat(closes)
+            if time.fromisoformat(opens).minute % 5 or end.minute % 5:
+                # Capacity is counted in 5-minute cells, like durations, buffers and the grid.
+                p.add(name, f"{opens}-{closes}: times are on the 5-minute grid, e.g. 08:05")
+                continue
             if time.fromisoformat(opens) >= end:
                 p.add(name, f"{opens}-{closes} must close after it opens")
                 continue

@@ -15,6 +15,7 @@ from tests.api.online import (
     RELEASE,
     RESERVE,
     TIMESLOTS,
+    UPDATE_WORKSHOP,
     future_day,
     local_at,
     resource,
@@ -760,3 +761,24 @@ async def test_services_are_updated_whole_and_grouped(api: Api) -> None:
         {"input": {"names": [{"language": "en", "text": "Bad"}], "serviceIds": ["nope"]}},
     )
     assert bad["createServiceGroup"]["fields"] == [{"field": "serviceIds[0]"}]
+
+
+async def test_opening_hours_off_the_five_minute_grid_are_refused(api: Api) -> None:
+    # given a workshop
+    workshop_id = await workshop(api)
+
+    # when its hours open at 08:03 (capacity is counted in 5-minute cells)
+    data = await api.ok(
+        UPDATE_WORKSHOP,
+        {
+            "input": {
+                "id": workshop_id,
+                "openingHours": [{"weekday": 0, "intervals": [["08:03", "16:00"]]}],
+            }
+        },
+    )
+
+    # then the change is refused, naming the field
+    result = data["updateWorkshop"]
+    assert result["__typename"] == "ValidationError"
+    assert [f["field"] for f in result["fields"]] == ["openingHours.0"]
