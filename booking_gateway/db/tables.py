@@ -262,7 +262,15 @@ change_requests = sa.Table(
     sa.Column("decided_by", sa.String(255), nullable=True),
     sa.Column("decided_at", UtcDateTime(), nullable=True),
     sa.Column("decision_note", sa.String(2000), nullable=True),
-    sa.Index("ix_change_requests_tenant_id_status", "tenant_id", "status"),
+    # Pages in (requested_at, id) order, of one status or of all.
+    sa.Index(
+        "ix_change_requests_tenant_id_status_requested_at_id",
+        "tenant_id",
+        "status",
+        "requested_at",
+        "id",
+    ),
+    sa.Index("ix_change_requests_tenant_id_requested_at_id", "tenant_id", "requested_at", "id"),
 )
 
 service_history = sa.Table(

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from booking_gateway.db.engine import Row
@@ -87,7 +87,10 @@ OF_WORKSHOP = Statement(
     f"SELECT {COLUMNS} {FROM} WHERE {{scope b}} AND b.workshop_id = :workshop_id {LOCK}"
 )
 # The group key of a visit: the group of an online booking's lines, else the booking itself.
-IN_GROUPS_WHERE = """WHERE {scope b} AND coalesce(b.group_id, b.id) = ANY(:keys)
+# No index serves ``coalesce(group_id, id)``: the OR finds the candidates by the group index and
+# the primary key, and the coalesce keeps exactly the lines of the keys.
+IN_GROUPS_WHERE = """WHERE {scope b} AND (b.group_id = ANY(:keys) OR b.id = ANY(:keys))
+    AND coalesce(b.group_id, b.id) = ANY(:keys)
     ORDER BY b.sort_at, b.id"""
 IN_GROUPS = Statement(f"SELECT {COLUMNS} {FROM} {IN_GROUPS_WHERE}")
 IN_GROUPS_LOCKED = Statement(f"SELECT {COLUMNS} {FROM} {IN_GROUPS_WHERE} {LOCK}")
@@ -99,19 +102,27 @@ FILTERED = """WHERE {scope b}
     [[ AND b.workshop_id = ANY(:workshop_ids) ]]
     [[ AND b.status = ANY(:statuses) ]]
     [[ AND b.vin = :vin ]]
-    [[ AND coalesce(b.group_id, b.id) = :group_id ]]
+    [[ AND (b.group_id = :group_id OR b.id = :group_id)
+        AND coalesce(b.group_id, b.id) = :group_id ]]
     [[ AND b.id IN (SELECT a.booking_id FROM allocations a
         WHERE {tenant a} AND a.active AND a.resource_id = ANY(:resource_ids)) ]]"""
 COUNT = "SELECT count(DISTINCT coalesce(b.group_id, b.id)) AS total FROM bookings b"
 COUNT_GROUPS = Statement(f"{COUNT} {FILTERED}")
-GROUPS = "SELECT coalesce(b.group_id, b.id) AS key, min(b.sort_at) AS at FROM bookings b"
+# The page's groups and, on each row, the number of all groups (counted after grouping, before
+# the limit): one pass over the matching bookings. Only a page past the end needs COUNT_GROUPS.
+GROUPS = """SELECT coalesce(b.group_id, b.id) AS key, min(b.sort_at) AS at,
+    count(*) OVER () AS total FROM bookings b"""
 GROUP_PAGE = Statement(
     f"""{GROUPS} {FILTERED} GROUP BY coalesce(b.group_id, b.id)
     ORDER BY at, key LIMIT :limit OFFSET :offset"""
 )
+# The sort_at range is implied by the date range (see ``_sort_window``); it lets the page walk
+# the (tenant, sort_at, id) index from the window's start or the cursor and stop after
+# ``limit`` rows, instead of passing every earlier booking of the tenant.
 SLICE = Statement(
     f"""SELECT {COLUMNS} {FROM} {FILTERED}
-    [[ AND (b.sort_at > :after_at OR (b.sort_at = :after_at AND b.id > :after_id)) ]]
+    AND b.sort_at >= :sort_from AND b.sort_at < :sort_to
+    [[ AND b.sort_at >= :after_at AND (b.sort_at > :after_at OR b.id > :after_id) ]]
     ORDER BY b.sort_at, b.id LIMIT :limit"""
 )
 
@@ -200,6 +211,16 @@ def _filter(f: BookingFilter) -> dict[str, Any]:
     }
 
 
+def _sort_window(f: BookingFilter) -> dict[str, datetime]:
+    """A sort_at range holding every booking of the date range. Every instant of a local date
+    lies between 14 hours before and 36 hours after that date's midnight in UTC (UTC offsets
+    span -12 to +14 hours); a date-only appointment sorts at its local midnight."""
+    return {
+        "sort_from": datetime.combine(f.date_from, time(0), UTC) - timedelta(days=1),
+        "sort_to": datetime.combine(f.date_to, time(0), UTC) + timedelta(days=2),
+    }
+
+
 class BookingRepository(ScopedRepository):
     async def get(self, booking_id: str, *, for_update: bool = False) -> Booking | None:
         row = await self._fetchrow(GET_LOCKED if for_update else GET, id=booking_id)
@@ -258,9 +279,15 @@ class BookingRepository(ScopedRepository):
     async def group_page(self, f: BookingFilter, offset: int, limit: int) -> tuple[int, list[str]]:
         """Group keys of the bookings matching ``f``, by their first start, and the total."""
         params = _filter(f)
-        counted = await self._fetchrow(COUNT_GROUPS, **params)
         rows = await self._fetch(GROUP_PAGE, offset=offset, limit=limit, **params)
-        return int(counted["total"] if counted else 0), [r["key"] for r in rows]
+        if rows:
+            total = rows[0]["total"]
+        elif offset == 0:
+            total = 0
+        else:
+            counted = await self._fetchrow(COUNT_GROUPS, **params)
+            total = counted["total"] if counted else 0
+        return int(total), [r["key"] for r in rows]
 
     async def in_groups(self, keys: list[str], *, for_update: bool = False) -> list[Booking]:
         if not keys:
@@ -273,6 +300,8 @@ class BookingRepository(ScopedRepository):
     ) -> list[tuple[datetime, Booking]]:
         """Keyset page in (sort_at, id) order, strictly after ``after``."""
         at, booking_id = after if after is not None else (None, None)
-        rows = await self._fetch(SLICE, after_at=at, after_id=booking_id, limit=limit, **_filter(f))
+        rows = await self._fetch(
+            SLICE, after_at=at, after_id=booking_id, limit=limit, **_filter(f), **_sort_window(f)
+        )
         # The stored sort key, not one recomputed: the cursor must match what SQL compares.
         return [(r["sort_at"], to_booking(r)) for r in rows]

@@ -167,9 +167,14 @@ class ChangeRequestRepository(ScopedRepository):
         self, status: ChangeRequestStatus | None, offset: int, limit: int
     ) -> tuple[int, list[ChangeRequest]]:
         value = status.value if status is not None else None
-        total = await self._fetchrow(COUNT_REQUESTS, status=value)
         rows = await self._fetch(PAGE_REQUESTS, status=value, offset=offset, limit=limit)
-        return int(total[0] if total else 0), [to_request(r) for r in rows]
+        if len(rows) < limit and (rows or offset == 0):
+            # The page ends the list: its position is the total, no count needed.
+            total = offset + len(rows)
+        else:
+            counted = await self._fetchrow(COUNT_REQUESTS, status=value)
+            total = int(counted[0]) if counted else 0
+        return total, [to_request(r) for r in rows]
 
     async def decide(self, request: ChangeRequest) -> None:
         await self._execute(
