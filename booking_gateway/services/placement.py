@@ -8,7 +8,7 @@ caller's transaction.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,6 +28,7 @@ from booking_gateway.domain.principal import Principal
 from booking_gateway.domain.scheduling import (
     Placement,
     Resource,
+    ServiceId,
     SlotQuery,
     Timeslot,
     Unavailable,
@@ -89,10 +90,16 @@ class PlacementService:
         if not 1 <= visit.spots <= MAX_SPOTS:
             p.add("spots", f"must be between 1 and {MAX_SPOTS}")
         p.raise_if_any()
-        workshop = await get_workshop(repos, visit.workshop_id)
+        # One read: the workshop, the tenant's settings, the services and the resources.
+        catalog = await repos.services.for_visit(
+            visit.workshop_id, visit.service_ids if services is None else ()
+        )
+        if catalog is None:
+            raise NotFound(f"No workshop {visit.workshop_id!r}", field="workshopId")
+        workshop = catalog.workshop
         if services is None:
-            services = await get_services(repos, visit.service_ids)
-        pool = await repos.resources.list_all(workshop.id)
+            services = in_order(catalog.services, visit.service_ids)
+        pool = catalog.resources
         for service in services:
             if workshop.id not in service.workshop_ids:
                 p.add("serviceIds", f"{service.id} is not offered at this workshop")
@@ -134,7 +141,7 @@ class PlacementService:
         ):
             p.add("end", "this service has no fixed duration: give the end")
         p.raise_if_any()
-        settings = await repos.tenants.settings()
+        settings = catalog.settings
         ignore_limits = visit.outside_opening_hours
         query = SlotQuery(
             services=tuple(s.spec(duration) for s in services),
@@ -251,7 +258,11 @@ async def get_workshop(repos: Repositories, workshop_id: str) -> Workshop:
 
 async def get_services(repos: Repositories, ids: Sequence[str]) -> list[Service]:
     """The services, in the order asked for; ``NotFound`` for the first one missing."""
-    found = await repos.services.get_many(ids)
+    return in_order(await repos.services.get_many(ids), ids)
+
+
+def in_order(found: Mapping[ServiceId, Service], ids: Sequence[str]) -> list[Service]:
+    """The services found, in the order of ``ids``; ``NotFound`` for the first one missing."""
     missing = [i for i in ids if i not in found]
     if missing:
         raise NotFound(f"No service {missing[0]!r}", field="serviceIds")

@@ -39,7 +39,8 @@ from booking_gateway.domain.operations import (
 from booking_gateway.domain.scheduling import AllocatedService, Busy, ServiceId
 
 if TYPE_CHECKING:
-    # A plain result record of the SQL feed; only its type is needed here.
+    # Plain result records of SQL reads; only their types are needed here.
+    from booking_gateway.db.repositories.catalog import VisitCatalog
     from booking_gateway.db.repositories.feed import FeedEntry
 
 
@@ -120,6 +121,12 @@ class ServiceRepository(Protocol):
     async def get_many(self, ids: Sequence[str]) -> dict[ServiceId, Service]: ...
 
     async def get(self, service_id: str) -> Service | None: ...
+
+    async def for_visit(self, workshop_id: str, ids: Sequence[str]) -> VisitCatalog | None:
+        """What placing a visit at the workshop needs from the catalog, in one read: the
+        workshop, the tenant's settings, those of the services ``ids`` that exist and the
+        workshop's resources; None when there is no such workshop (in this scope)."""
+        ...
 
     async def save(self, service: Service, now: datetime, *, new: bool) -> None: ...
 

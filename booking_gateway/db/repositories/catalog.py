@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from booking_gateway.db.engine import Row
 from booking_gateway.db.repositories.base import ScopedRepository
+from booking_gateway.db.repositories.tenants import settings_from_document
+from booking_gateway.db.repositories.workshops import COLUMNS as WORKSHOP_COLUMNS
+from booking_gateway.db.repositories.workshops import to_workshop
 from booking_gateway.db.statements import Statement
 from booking_gateway.domain.catalog import (
     Service,
@@ -16,6 +22,7 @@ from booking_gateway.domain.catalog import (
     WorkshopResource,
 )
 from booking_gateway.domain.ids import WorkshopId
+from booking_gateway.domain.models import TenantSettings, Workshop
 from booking_gateway.domain.scheduling import ResourceId, ServiceId
 
 # -- services ----------------------------------------------------------------------------------
@@ -81,6 +88,75 @@ ADD_RESOURCE = Statement(
     VALUES (:id, :tenant, :workshop_id, :type, :name, :subject)"""
 )
 
+# -- a visit's catalog, in one read ------------------------------------------------------------
+# Everything placing a visit needs besides what is busy (timeslots, reserve, book, move): the
+# workshop (its row decides: none, no catalog), the tenant's settings, the services asked for
+# with the workshops offering them, and the workshop's resources, in the orders the separate
+# reads above give. Services and resources come back as one JSON array each.
+
+VISIT_CATALOG = Statement(
+    f"""SELECT {WORKSHOP_COLUMNS},
+        (SELECT t.settings FROM tenants t WHERE {{scope t}}) AS settings,
+        (SELECT json_agg(json_build_object('id', s.id, 'tenant_id', s.tenant_id,
+                'definition', s.definition, 'workshop_ids',
+                (SELECT json_agg(sw.workshop_id ORDER BY sw.workshop_id)
+                 FROM service_workshops sw WHERE {{scope sw}} AND sw.service_id = s.id)))
+         FROM services s WHERE {{scope s}} AND s.id = ANY(:ids)) AS service_list,
+        (SELECT json_agg(json_build_object('id', r.id, 'workshop_id', r.workshop_id,
+                'type', r.type, 'name', r.name, 'subject', r.subject) ORDER BY r.type, r.name)
+         FROM resources r WHERE {{scope r}} AND r.workshop_id = w.id) AS resource_list
+    FROM workshops w WHERE {{scope w}} AND w.id = :id""",
+    sqlite=f"""SELECT {WORKSHOP_COLUMNS},
+        (SELECT t.settings FROM tenants t WHERE {{scope t}}) AS settings,
+        (SELECT json_group_array(json_object('id', s.id, 'tenant_id', s.tenant_id,
+                'definition', json(s.definition), 'workshop_ids',
+                json((SELECT json_group_array(o.workshop_id) FROM (
+                    SELECT sw.workshop_id FROM service_workshops sw
+                    WHERE {{scope sw}} AND sw.service_id = s.id ORDER BY sw.workshop_id) o))))
+         FROM services s WHERE {{scope s}} AND s.id = ANY(:ids)) AS service_list,
+        (SELECT json_group_array(json_object('id', p.id, 'workshop_id', p.workshop_id,
+                'type', p.type, 'name', p.name, 'subject', p.subject)) FROM (
+            SELECT r.id, r.workshop_id, r.type, r.name, r.subject FROM resources r
+            WHERE {{scope r}} AND r.workshop_id = w.id ORDER BY r.type, r.name) p) AS resource_list
+    FROM workshops w WHERE {{scope w}} AND w.id = :id""",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class VisitCatalog:
+    """What placing a visit at a workshop needs from the catalog (``VISIT_CATALOG``)."""
+
+    workshop: Workshop
+    settings: TenantSettings
+    services: dict[ServiceId, Service]  # those of the ids asked for that exist
+    resources: list[WorkshopResource]  # the workshop's, by type and name
+
+
+def _document(value: Any) -> Any:
+    """A JSON value computed by the statement: decoded by asyncpg, text from SQLite."""
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def to_visit_catalog(row: Row) -> VisitCatalog:
+    settings = _document(row["settings"])
+    services = {}
+    for item in _document(row["service_list"]) or ():
+        service = Service.from_document(
+            item["id"], item["tenant_id"], item["definition"], item["workshop_ids"] or []
+        )
+        services[service.id] = service
+    resources = [
+        WorkshopResource(
+            id=ResourceId(item["id"]),
+            workshop_id=WorkshopId(item["workshop_id"]),
+            type=item["type"],
+            name=item["name"],
+            subject=item["subject"],
+        )
+        for item in _document(row["resource_list"]) or ()
+    ]
+    return VisitCatalog(to_workshop(row), settings_from_document(settings), services, resources)
+
 
 def to_service(row: Row, offered: dict[str, list[str]]) -> Service:
     return Service.from_document(row["id"], row["tenant_id"], row["definition"], offered[row["id"]])
@@ -128,6 +204,12 @@ class ServiceRepository(ScopedRepository):
 
     async def get(self, service_id: str) -> Service | None:
         return (await self.get_many([service_id])).get(ServiceId(service_id))
+
+    async def for_visit(self, workshop_id: str, ids: Sequence[str]) -> VisitCatalog | None:
+        """The workshop, the tenant's settings, those of the services ``ids`` that exist and
+        the workshop's resources, in one statement; None when there is no such workshop."""
+        row = await self._fetchrow(VISIT_CATALOG, id=workshop_id, ids=list(ids))
+        return to_visit_catalog(row) if row else None
 
     async def save(self, service: Service, now: datetime, *, new: bool) -> None:
         definition = service.to_document()
