@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.load                                   # both databases
     .venv/bin/python -m bench.load --database sqlite --requests 1000 --json load.json
     .venv/bin/python -m bench.load --database postgresql --pushes 20000
+    .venv/bin/python -m bench.load --workloads reads                # reads, PostgreSQL
 
 Per database it starts, as separate processes on free 127.0.0.1 ports, ``booking-gateway serve``
 (one uvicorn worker, on a fresh database: a temporary SQLite file, or a PostgreSQL database
@@ -15,6 +16,11 @@ Workloads (both targets warmed up first, then interleaved, ``--rounds`` rounds e
 flipped every round): addBooking c=1 and c=32, the identical addBooking again for existing
 bookings c=32 (a retrying client), changeBooking c=32 and cancelBooking c=32 on bookings created
 beforehand (not timed). Any transport error, non-2xx answer or GraphQL ``errors`` fails the run.
+
+``--workloads reads`` (PostgreSQL only; ``all``: writes, then reads) runs the read workloads of
+``bench/load_reads.py`` instead: timeslots c=1 and c=8, a 50-booking page on a tenant with 1,000
+and one with 500,000 bookings, a 500-event change feed page, each against one comparable read
+of the raw service, and prints the read targets after the table.
 
 Reported per workload and target: server CPU per request (utime + stime of the server process
 across the measured phase, from /proc), the gateway/raw ratios, requests/s, p50/p99 latency,
@@ -271,11 +277,12 @@ def _check(job: Job, result: JobResult, i: int, status: int, body: bytes) -> Non
         answer = document["data"][job.field]
     except (ValueError, KeyError, TypeError):
         document, answer = None, None
-    if not isinstance(answer, str) or not isinstance(document, dict) or "errors" in document:
+    # A write answers an id; a read (bench.load_reads) any non-null value.
+    if answer is None or not isinstance(document, dict) or "errors" in document:
         result.graphql_errors += 1
         result.note(f"request {i}: {body[:200]!r}")
         return
-    result.ids[i] = answer
+    result.ids[i] = answer if isinstance(answer, str) else None
 
 
 def _event_loop_runner() -> asyncio.Runner:
@@ -415,14 +422,21 @@ class Server:
     def pid(self) -> int:
         return self.process.pid
 
-    def request(self, body: bytes) -> bytes:
+    def request(self, body: bytes, token: str | None = None) -> bytes:
         head = (
             f"POST /graphql HTTP/1.1\r\nHost: {HOST}:{self.port}\r\n"
-            f"User-Agent: {USER_AGENT}\r\nAuthorization: Bearer {self.token}\r\n"
+            f"User-Agent: {USER_AGENT}\r\nAuthorization: Bearer {token or self.token}\r\n"
             "Content-Type: application/json\r\nAccept: application/json\r\n"
             f"Content-Length: {len(body)}\r\n\r\n"
         )
         return head.encode() + body
+
+    def get(self, target: str) -> bytes:
+        """A GET request (the raw service's read endpoints); ``target`` is path and query."""
+        return (
+            f"GET {target} HTTP/1.1\r\nHost: {HOST}:{self.port}\r\n"
+            f"User-Agent: {USER_AGENT}\r\nAccept: application/json\r\n\r\n"
+        ).encode()
 
     def bookings(self, prefix: str, count: int) -> list[Booking]:
         """New bookings: unique ids, and a distinct valid VIN each."""
@@ -641,12 +655,24 @@ class Bench:
         self, server: Server, workload: Workload, bodies: list[bytes], what: str
     ) -> tuple[JobResult, Phase | None]:
         """Send the bodies; measure the server across the load unless it is a preparation."""
+        return self.send_requests(server, workload, [server.request(b) for b in bodies], what)
+
+    def send_requests(
+        self,
+        server: Server,
+        workload: Workload,
+        requests: list[bytes],
+        what: str,
+        deadline_s: float | None = None,
+    ) -> tuple[JobResult, Phase | None]:
+        """Send complete HTTP requests; measure the server across the load unless it is a
+        preparation."""
         job = Job(
             port=server.port,
             field=workload.field,
-            requests=[server.request(b) for b in bodies],
+            requests=requests,
             concurrency=workload.concurrency,
-            deadline_s=deadline_for(len(bodies)),
+            deadline_s=deadline_s or deadline_for(len(requests)),
         )
         marks: list[tuple[float, dict[int, float]]] = []
 
@@ -658,7 +684,7 @@ class Bench:
             raise BenchError(
                 f"{self.database} {server.name} {workload.name} ({what}): "
                 f"{result.transport_errors} transport errors, {result.non_2xx} non-2xx, "
-                f"{result.graphql_errors} GraphQL errors of {len(bodies)} requests:\n  "
+                f"{result.graphql_errors} GraphQL errors of {len(requests)} requests:\n  "
                 + "\n  ".join(result.samples)
                 + f"\n  server log:\n{server.log_tail()}"
             )
@@ -671,7 +697,7 @@ class Bench:
         if self.pg and self.pg.cpu_visible:
             db_cpu = sum(s - db_before.get(pid, 0.0) for pid, s in db_after.items())
         phase = Phase(
-            requests=len(bodies),
+            requests=len(requests),
             elapsed_s=result.elapsed_s,
             latencies_s=result.latencies_s,
             cpu_s=cpu_after - cpu_before,
@@ -763,9 +789,13 @@ class Bench:
         )
 
 
-def summarise(database: str, phases: dict[tuple[str, str], list[Phase]]) -> list[Row]:
+def summarise(
+    database: str,
+    phases: dict[tuple[str, str], list[Phase]],
+    workloads: Sequence[Workload] = WORKLOADS,
+) -> list[Row]:
     rows: list[Row] = []
-    for workload in WORKLOADS:
+    for workload in workloads:
         summary: dict[str, Row] = {}
         for target in ("gateway", "raw"):
             runs = phases[(workload.name, target)]
@@ -812,7 +842,10 @@ def progress(message: str) -> None:
 # --------------------------------------------------------------------------- one database
 
 
-def run_database(kind: str, args: argparse.Namespace) -> tuple[list[Row], list[PushReport]]:
+def run_database(
+    kind: str, args: argparse.Namespace, extra: dict[str, Any]
+) -> tuple[list[Row], list[PushReport]]:
+    """Run the chosen workloads on one database; the read set-up's facts go into ``extra``."""
     from booking_gateway.auth import TokenIssuer
     from booking_gateway.domain.principal import ALL_SCOPES
     from booking_gateway.settings import Settings
@@ -867,12 +900,33 @@ def run_database(kind: str, args: argparse.Namespace) -> tuple[list[Row], list[P
         for server in (gateway, raw):
             wait_until_up(server)
         bench = Bench(kind, client, pg)
-        for server in (gateway, raw):
-            progress(f"{kind}: warming up {server.name}")
-            bench.warm_up(server, args.warmup)
-        phases = bench.run([gateway, raw], args.requests, args.rounds)
-        rows = summarise(kind, phases)
-        pushes = [bench.push(s, args.pushes) for s in (gateway, raw)] if args.pushes else []
+        rows: list[Row] = []
+        pushes: list[PushReport] = []
+        if args.workloads in ("writes", "all"):
+            for server in (gateway, raw):
+                progress(f"{kind}: warming up {server.name}")
+                bench.warm_up(server, args.warmup)
+            phases = bench.run([gateway, raw], args.requests, args.rounds)
+            rows += summarise(kind, phases)
+            pushes = [bench.push(s, args.pushes) for s in (gateway, raw)] if args.pushes else []
+        if args.workloads in ("reads", "all") and pg is not None:
+            from bench import load_reads
+
+            def issue(for_tenant: str) -> str:
+                return TokenIssuer(Settings(database_url=gateway_url, jwt_secret=SECRET)).issue(
+                    tenant=for_tenant, subject="bench-load", scope=ALL_SCOPES, ttl_seconds=6 * 3600
+                )
+
+            seeded = load_reads.seed(
+                gateway, pg, tenant, issue, args.small_bookings, args.big_bookings
+            )
+            extra["read_setup_seconds"] = seeded.seconds
+            extra["read_checks"] = load_reads.check_same_rows(gateway, raw, seeded)
+            progress(f"{kind}: same rows from both targets: {extra['read_checks']}")
+            read_phases = load_reads.run_reads(
+                bench, gateway, raw, seeded, args.read_requests, args.rounds
+            )
+            rows += summarise(kind, read_phases, load_reads.READ_WORKLOADS)
         return rows, pushes
     finally:
         # Nothing may interrupt the clean-up; a second Ctrl-C included.
@@ -925,8 +979,13 @@ def print_table(rows: list[Row], pushes: list[PushReport], settings: dict[str, A
                 )
             )
         widths = [max(len(x) for x in column) for column in zip(headers, *lines, strict=False)]
+        counts = []
+        if settings.get("workloads", "writes") != "reads":
+            counts.append(f"{settings['requests']} requests per write workload and target")
+        if "read_requests" in settings and database == "postgresql":
+            counts.append(f"{settings['read_requests']} per read workload and target")
         print(
-            f"\n{database}: {settings['requests']} requests per workload and target, "
+            f"\n{database}: {', '.join(counts)}, "
             f"{settings['rounds']} interleaved rounds, gateway at "
             f"{settings['code'] or 'unknown version'}, log level {settings['gateway_log_level']}"
         )
@@ -989,6 +1048,25 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--database", choices=("postgresql", "sqlite", "both"), default="both")
     parser.add_argument(
+        "--workloads",
+        choices=("writes", "reads", "all"),
+        default="writes",
+        help="writes: the dealer import (default); reads: timeslots, a bookings page on a small "
+        "and a big tenant, a change feed page (PostgreSQL only); all: both",
+    )
+    parser.add_argument(
+        "--read-requests",
+        type=int,
+        default=300,
+        help="measured requests per read workload and target, split over the rounds",
+    )
+    parser.add_argument(
+        "--small-bookings", type=int, default=1000, help="bookings of the small tenant"
+    )
+    parser.add_argument(
+        "--big-bookings", type=int, default=500_000, help="bookings of the big tenant"
+    )
+    parser.add_argument(
         "--requests",
         type=int,
         default=600,
@@ -1011,9 +1089,11 @@ def main(argv: list[str] | None = None) -> int:
         help="BOOKING_GATEWAY_LOG_LEVEL of the gateway (default INFO, as deployed)",
     )
     args = parser.parse_args(argv)
-    for name in ("requests", "rounds", "warmup"):
+    for name in ("requests", "rounds", "warmup", "read_requests"):
         if getattr(args, name) < 1:
-            parser.error(f"--{name} must be at least 1")
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    if args.small_bookings < 50 or args.big_bookings < 50:
+        parser.error("--small-bookings and --big-bookings must be at least 50 (one page)")
     if args.rounds < 2:
         progress("note: fewer than 2 rounds means gateway and raw are not interleaved")
     if args.requests < args.rounds or args.pushes < 0:
@@ -1023,21 +1103,35 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _raise_interrupt)
     signal.signal(signal.SIGHUP, _raise_interrupt)
     databases = ["postgresql", "sqlite"] if args.database == "both" else [args.database]
+    if args.workloads == "reads":
+        if args.database == "sqlite":
+            parser.error("the read workloads run on PostgreSQL only")
+        databases = ["postgresql"]
+    elif args.workloads == "all" and "sqlite" in databases:
+        progress("note: the read workloads run on PostgreSQL only")
     settings: dict[str, Any] = {
         "requests": args.requests,
         "rounds": args.rounds,
         "warmup": args.warmup,
         "pushes": args.pushes,
         "gateway_log_level": args.gateway_log_level,
+        "workloads": args.workloads,
         "code": code_version(),
         "cpus": os.cpu_count(),
         "load_average_before": os.getloadavg(),
     }
+    if args.workloads != "writes":
+        settings |= {
+            "read_requests": args.read_requests,
+            "small_bookings": args.small_bookings,
+            "big_bookings": args.big_bookings,
+        }
     rows: list[Row] = []
     pushes: list[PushReport] = []
+    extra: dict[str, Any] = {}
     try:
         for kind in databases:
-            more_rows, more_pushes = run_database(kind, args)
+            more_rows, more_pushes = run_database(kind, args, extra)
             rows += more_rows
             pushes += more_pushes
     except BenchError as exc:
@@ -1050,11 +1144,31 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     settings["load_average_after"] = os.getloadavg()
     print_table(rows, pushes, settings)
+    checks: list[dict[str, Any]] = []
+    if args.workloads != "writes":
+        from bench import load_reads
+
+        checks = load_reads.targets(rows)
+        load_reads.print_targets(checks)
+        print(f"read set-up (untimed), seconds: {extra.get('read_setup_seconds')}")
+        fewer = {
+            r.workload: r.requests
+            for r in rows
+            if r.workload in {w.name for w in load_reads.READ_WORKLOADS}
+            and r.requests < args.read_requests
+        }
+        if fewer:
+            print(
+                f"fewer requests (slow in the warm-up, {load_reads.PHASE_BUDGET_S:.0f} s a "
+                f"phase at most): {fewer}"
+            )
     if args.json:
         document = {
             "settings": settings,
             "results": [asdict(r) for r in rows],
             "pushes": [asdict(p) for p in pushes],
+            "read_targets": checks,
+            **extra,
         }
         args.json.write_text(json.dumps(document, indent=2) + "\n")
         print(f"\nwrote {args.json}")

@@ -14,7 +14,20 @@ the flat ``$variables`` the dealer clients declare) and runs ONE statement:
 
 and answers ``{"data": {"<field>": "<id>"}}`` (a GraphQL error when no row matched). No token
 check, no GraphQL parsing, no validation, no audit trail: the floor the gateway is measured
-against. PostgreSQL: an asyncpg pool (as large as the gateway's). SQLite: one aiosqlite
+against.
+
+For the read workloads (``bench.load --workloads reads``, PostgreSQL only) it reads the
+gateway's own tables in the same database, by GET with query parameters:
+
+* ``/reads/timeslots``  the same fetch as a timeslots request (workshop, service, its resources,
+                        the active allocations in the window; four SELECTs on one connection) and
+                        a minimal availability computation: per start on the service's grid
+                        within the opening hours, min(free resources of the required type,
+                        capacity - spots taken), starts with nothing free left out,
+* ``/reads/bookings``   one SELECT of a page of bookings in (sort_at, id) order,
+* ``/reads/feed``       one SELECT of a page of audit events in id order.
+
+PostgreSQL: an asyncpg pool (as large as the gateway's). SQLite: one aiosqlite
 connection, WAL, ``synchronous=NORMAL``, ``BEGIN IMMEDIATE`` / statement / ``COMMIT`` under a
 lock. The table is its own (``raw_bookings_<random>``), created at startup, dropped at shutdown.
 Served by uvicorn as the gateway is: uvloop, httptools, one worker, no access log.
@@ -27,10 +40,12 @@ import asyncio
 import json
 import secrets
 import uuid
-from collections.abc import AsyncIterator, Callable, Mapping
+from bisect import bisect_left, bisect_right
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 import uvicorn
 from starlette.applications import Starlette
@@ -54,6 +69,106 @@ COLUMNS = {
 }
 CHANGED = [c for f, c in COLUMNS.items() if f not in ("bookingId", "bookingSource")]
 OPERATIONS = ("addBooking", "changeBooking", "cancelBooking")
+
+
+# Reads of the gateway's own tables (PostgreSQL).
+READ_WORKSHOP = "SELECT time_zone, opening_hours FROM workshops WHERE tenant_id = $1 AND id = $2"
+READ_SERVICE = "SELECT definition FROM services WHERE tenant_id = $1 AND id = $2"
+READ_RESOURCES = "SELECT id, type FROM resources WHERE tenant_id = $1 AND workshop_id = $2"
+READ_BUSY = (
+    "SELECT resource_id, service_id, starts_at, ends_at, spots FROM allocations"
+    " WHERE tenant_id = $1 AND workshop_id = $2 AND active AND starts_at < $4 AND ends_at > $3"
+    " AND (expires_at IS NULL OR expires_at > $5)"
+)
+READ_BOOKINGS = (
+    "SELECT * FROM bookings WHERE tenant_id = $1 AND sort_at >= $2 AND sort_at < $3"
+    " ORDER BY sort_at, id LIMIT $4"
+)
+READ_FEED = (
+    "SELECT id, tenant_id, booking_id, action, occurred_at, actor_subject, user_agent,"
+    " request_id, before, after, txid FROM audit_events WHERE tenant_id = $1 AND id > $2"
+    " ORDER BY id LIMIT $3"
+)
+
+
+def _document(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _day_hours(hours: Any, weekday: int) -> list[tuple[str, str]]:
+    """The opening intervals of a weekday (0 = Monday) from the workshop's stored hours."""
+    hours = _document(hours) or {}
+    if isinstance(hours, Mapping):
+        found = hours.get(str(weekday), hours.get(weekday)) or []
+    else:
+        found = next((h["intervals"] for h in hours if h.get("weekday") == weekday), [])
+    return [(str(i[0]), str(i[1])) for i in found]
+
+
+def availability(
+    zone: str,
+    hours: Any,
+    definition: Mapping[str, Any],
+    resources: Sequence[Any],
+    busy: Sequence[Any],
+    first: date,
+    last: date,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """Per start on the service's grid within the opening hours: the spots free there."""
+    tz = ZoneInfo(zone)
+    duration = timedelta(minutes=int(definition["duration_minutes"]))
+    step = timedelta(minutes=int(definition.get("slot_interval_minutes", 15)))
+    before = timedelta(minutes=int(definition.get("buffer_before_minutes", 0)))
+    after = timedelta(minutes=int(definition.get("buffer_after_minutes", 0)))
+    capacity = int(definition.get("capacity", 1))
+    types = set(definition.get("required_resource_types") or ())
+    pool = [r["id"] for r in resources if r["type"] in types]
+    per_resource: dict[str, list[tuple[datetime, datetime]]] = {r: [] for r in pool}
+    taken: list[tuple[datetime, datetime, int]] = []
+    for row in busy:
+        if row["resource_id"] is None:
+            taken.append((row["starts_at"], row["ends_at"], row["spots"]))
+        elif row["resource_id"] in per_resource:
+            per_resource[row["resource_id"]].append((row["starts_at"], row["ends_at"]))
+    # A resource's busy spans never overlap (the database's exclusion constraint): sorted by
+    # start, their ends are sorted too, and one bisection finds the first that ends after a time.
+    for spans in per_resource.values():
+        spans.sort()
+    span_ends = {r: [e for _, e in spans] for r, spans in per_resource.items()}
+    taken.sort()
+    taken_starts = [s for s, _, _ in taken]
+    longest = max((e - s for s, e, _ in taken), default=timedelta(0))
+    slots: list[dict[str, Any]] = []
+    day = first
+    while day <= last:
+        for opens, closes in _day_hours(hours, day.weekday()):
+            start = datetime.combine(day, time.fromisoformat(opens), tz).astimezone(UTC)
+            close = datetime.combine(day, time.fromisoformat(closes), tz).astimezone(UTC)
+            while start + duration <= close:
+                if start >= now:
+                    block_from, block_to = start - before, start + duration + after
+                    free = 0
+                    for r in pool:
+                        i = bisect_right(span_ends[r], block_from)
+                        spans = per_resource[r]
+                        if i == len(spans) or spans[i][0] >= block_to:
+                            free += 1
+                    low = bisect_right(taken_starts, start - longest)
+                    high = bisect_left(taken_starts, start + duration)
+                    used = sum(n for _, e, n in taken[low:high] if e > start)
+                    spots = min(free, capacity - used) if pool else capacity - used
+                    if spots > 0:
+                        slots.append(
+                            {
+                                "startsAt": start.isoformat(),
+                                "endsAt": (start + duration).isoformat(),
+                                "availableSpots": spots,
+                            }
+                        )
+                start += step
+        day += timedelta(days=1)
+    return slots
 
 
 class NotFound(Exception):
@@ -149,6 +264,47 @@ class PostgresStore:
         async with self._pool.acquire() as conn:
             found = await conn.fetchval(self._sql["cancel"], datetime.now(UTC), booking_id)
         return None if found is None else str(found)
+
+    async def timeslots(
+        self, tenant: str, workshop: str, service: str, first: date, last: date
+    ) -> list[dict[str, Any]]:
+        now = datetime.now(UTC)
+        window_from = datetime.combine(first, time(), UTC) - timedelta(days=1)
+        window_to = datetime.combine(last, time(), UTC) + timedelta(days=2)
+        async with self._pool.acquire() as conn:
+            shop = await conn.fetchrow(READ_WORKSHOP, tenant, workshop)
+            definition = await conn.fetchval(READ_SERVICE, tenant, service)
+            resources = await conn.fetch(READ_RESOURCES, tenant, workshop)
+            busy = await conn.fetch(READ_BUSY, tenant, workshop, window_from, window_to, now)
+        if shop is None or definition is None:
+            raise NotFound
+        return availability(
+            shop["time_zone"],
+            shop["opening_hours"],
+            _document(definition),
+            resources,
+            busy,
+            first,
+            last,
+            now,
+        )
+
+    async def bookings(
+        self, tenant: str, since: datetime, until: datetime, limit: int
+    ) -> list[dict[str, Any]]:
+        async with self._pool.acquire() as conn:
+            rows = await conn.fetch(READ_BOOKINGS, tenant, since, until, limit)
+        return [_jsonable(row) for row in rows]
+
+    async def feed(self, tenant: str, after: int, limit: int) -> list[dict[str, Any]]:
+        async with self._pool.acquire() as conn:
+            rows = await conn.fetch(READ_FEED, tenant, after, limit)
+        return [_jsonable(row) for row in rows]
+
+
+def _jsonable(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A row as JSON; JSON columns pass through as the text the driver gives."""
+    return {k: v.isoformat() if isinstance(v, datetime | date) else v for k, v in row.items()}
 
 
 class SqliteStore:
@@ -254,11 +410,50 @@ def create_app(database_url: str) -> Starlette:
             return _error("Booking not found", "NOT_FOUND")
         return _json({"data": {operation: found}})
 
+    def postgres() -> PostgresStore:
+        if not isinstance(store, PostgresStore):
+            raise NotFound  # the read workloads run on PostgreSQL only
+        return store
+
+    async def read(request: Request) -> Response:
+        q = request.query_params
+        name = request.path_params["name"]
+        try:
+            pg = postgres()
+            if name == "timeslots":
+                answer: Any = await pg.timeslots(
+                    q["tenant"],
+                    q["workshop"],
+                    q["service"],
+                    date.fromisoformat(q["from"]),
+                    date.fromisoformat(q["to"]),
+                )
+            elif name == "bookings":
+                answer = await pg.bookings(
+                    q["tenant"],
+                    datetime.fromisoformat(q["since"]),
+                    datetime.fromisoformat(q["until"]),
+                    int(q["limit"]),
+                )
+            elif name == "feed":
+                answer = await pg.feed(q["tenant"], int(q.get("after", 0)), int(q["limit"]))
+            else:
+                raise NotFound
+        except (KeyError, ValueError):
+            return _json({"errors": [{"message": "bad request"}]}, 400)
+        except NotFound:
+            return _error("Not found", "NOT_FOUND")
+        return _json({"data": {name: answer}})
+
     async def healthz(request: Request) -> Response:
         return _json({"status": "ok"})
 
     return Starlette(
-        routes=[Route("/graphql", graphql, methods=["POST"]), Route("/healthz", healthz)],
+        routes=[
+            Route("/graphql", graphql, methods=["POST"]),
+            Route("/reads/{name}", read, methods=["GET"]),
+            Route("/healthz", healthz),
+        ],
         lifespan=lifespan,
     )
 
