@@ -123,10 +123,6 @@ sqlite3.register_converter("JSON", json.loads)
 sqlite3.register_converter("BOOLEAN", lambda raw: raw not in (b"0", b""))
 
 
-def _pg_arg(value: Any) -> Any:
-    return list(value) if isinstance(value, tuple) else value
-
-
 async def _init_pg_connection(connection: asyncpg.Connection) -> None:
     for type_name in ("json", "jsonb"):
         await connection.set_type_codec(
@@ -311,10 +307,6 @@ class Db:
 
     # -- transactions ------------------------------------------------------------------------
 
-    @property
-    def in_transaction(self) -> bool:
-        return self._tx.get() is not None
-
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
         if self._tx.get() is not None:
@@ -423,7 +415,7 @@ class Db:
         observer = self._observer.get()
         if observer is not None:
             observer(sql)
-        values = [_pg_arg(a) for a in args]
+        values = [list(a) if type(a) is tuple else a for a in args]  # asyncpg wants lists
         try:
             if mode == "fetch":
                 return await connection.fetch(sql, *values)

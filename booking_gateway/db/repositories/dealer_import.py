@@ -118,9 +118,6 @@ class DealerImportRepository(ScopedRepository):
             return None  # depends on the stored booking
         return _configs.get(self._config_key(lookup))
 
-    def forget_config(self, lookup: ImportLookup) -> None:
-        _configs.pop(self._config_key(lookup), None)
-
     async def context(self, lookup: ImportLookup) -> ImportContext:
         row = await self._fetchrow(
             CONTEXT,
