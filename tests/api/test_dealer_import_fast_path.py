@@ -4,6 +4,7 @@ compiled plan, and the two answers are compared byte for byte (gateway booking i
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from typing import Any
@@ -80,6 +81,12 @@ CASES: dict[str, tuple[list[dict[str, Any]], dict[str, Any]]] = {
     "repeated cancel": ([SEED_ADD, SEED_CANCEL], SEED_CANCEL),
     "cancel of an unknown booking": ([], SEED_CANCEL),
     "change after cancel": ([SEED_ADD, SEED_CANCEL], SEED_CHANGE),
+    # hostile strings: refused by validation the same way on both paths, nothing stored
+    "add with a NUL in the bookingId": ([], _with(SEED_ADD, bookingId="12\u00003")),
+    "add with a lone surrogate in the VIN": ([], _with(SEED_ADD, vin="WV1ZZZ1JZXW00000\ud800")),
+    "add with a lone surrogate in the dealer": ([], _with(SEED_ADD, bookingDealer="\udfff")),
+    "change with a NUL in the reason": ([SEED_ADD], _change(reasonKey="a\u0000b")),
+    "cancel with a lone surrogate id": ([SEED_ADD], _with(SEED_CANCEL, bookingId="\ud800")),
 }
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -132,3 +139,57 @@ def _planned(case: str) -> bool:
         "add by input variable with a null for a required field",
         "add under another operation name",
     }
+
+
+@pytest.mark.parametrize(
+    "variables",
+    [
+        {"bookingId": "12\u00003"},
+        {"vin": "WV1ZZZ1JZXW00000\ud800"},
+        {"bookingDealer": "\udfff"},
+        {"reasonText": "Service\u0000"},
+    ],
+)
+async def test_hostile_strings_on_the_compiled_path_are_coded_refusals(
+    api: Api, variables: dict[str, str]
+) -> None:
+    # given the seed's add document already compiled
+    await _dealer(api)
+    status, _ = await _send(api, SEED_ADD)
+    assert status == 200
+
+    # when a push carries a NUL or a lone surrogate
+    status, text = await _send(api, _with(SEED_ADD, **{"bookingId": "hostile", **variables}))
+
+    # then it is refused as bad input, with a code, and nothing is stored
+    body = json.loads(text)
+    assert status == 200
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["BAD_USER_INPUT"]
+    hostile_id = variables.get("bookingId", "hostile")
+    status, text = await _send(api, _with(SEED_CHANGE, bookingId=hostile_id))
+    assert json.loads(text)["errors"][0]["extensions"]["code"] in {"NOT_FOUND", "BAD_USER_INPUT"}
+
+
+async def test_another_tenants_key_is_not_found_on_the_compiled_path(
+    api: Api, other_api: Api
+) -> None:
+    # given a booking of one tenant, and the change and cancel documents compiled
+    await _dealer(api)
+    await _dealer(other_api)
+    for body in (SEED_ADD, SEED_CHANGE, SEED_CANCEL):
+        await _send(other_api, _with(body, bookingId="warm-up"))
+    status, _ = await _send(api, SEED_ADD)
+    assert status == 200
+
+    # when the other tenant changes and cancels it by its key, twice at once
+    answers = await asyncio.gather(
+        _send(other_api, SEED_CHANGE), _send(other_api, SEED_CANCEL),
+        _send(other_api, SEED_CHANGE), _send(other_api, SEED_CANCEL),
+    )  # fmt: skip
+
+    # then every answer is NOT_FOUND and the booking is untouched
+    assert {json.loads(text)["errors"][0]["extensions"]["code"] for _, text in answers} == {
+        "NOT_FOUND"
+    }
+    status, text = await _send(api, _with(SEED_ADD))
+    assert (status, "errors" in json.loads(text)) == (200, False)  # still the same booking
