@@ -14,8 +14,10 @@ Workloads, both targets warmed up, then interleaved in rounds like the write wor
 
 * ``timeslots`` for the service over 14 days, c=1 and c=8; the raw service does the same fetch
   (workshop, service, resources, allocations) and a minimal availability computation;
-* ``bookingGroups`` page 1 of 50 (filter: the next 365 days) on the small and the big tenant,
-  c=1; the raw service runs one SELECT of the same 50 rows on the (tenant, sort_at, id) index;
+* ``bookingGroups`` page 1 of 50 (filter: the next 365 days) with ``hasNextPage`` (``total``
+  is counted only when selected, and a count reads the whole window) on the small and the big
+  tenant, c=1; the raw service runs one SELECT of the same 50 rows on the (tenant, sort_at, id)
+  index;
 * ``changeFeed`` first 500 events, c=1; the raw service runs one SELECT of 500 events by id.
 
 Before timing, one request to each target checks that both answer the same rows (page and feed:
@@ -86,7 +88,7 @@ TIMESLOTS = """query($w: ID!, $s: [ID!]!, $from: Date!, $to: Date!) {
 }"""
 BOOKING_GROUPS = """query($from: Date!, $to: Date!, $size: Int!) {
   bookingGroups(filter: {from: $from, to: $to}, page: 1, pageSize: $size) {
-    total page pageSize
+    page pageSize hasNextPage
     items { groupId bookings { id status vin dealerNumber revision createdAt updatedAt
       appointment { date startsAt } } }
   }
@@ -403,7 +405,7 @@ def check_same_rows(gateway: Server, raw: Server, s: Seeded) -> dict[str, Any]:
         raw_ids = [r["id"] for r in _get(raw, raw_target(s, workload))["bookings"]]
         if len(ids) != PAGE or ids != raw_ids:
             raise BenchError(f"{role} page: the gateway and the raw SELECT differ")
-        facts[f"{role} tenant groups"] = page["total"]
+        facts[f"{role} tenant: more pages"] = page["hasNextPage"]
     events = gw(FEED)["changeFeed"]["events"]
     ids = [int(e["event"]["id"]) for e in events]
     raw_ids = [int(r["id"]) for r in _get(raw, raw_target(s, FEED))["feed"]]

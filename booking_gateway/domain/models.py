@@ -189,6 +189,10 @@ class AuditEvent:
 
     def for_customer(self) -> AuditEvent:
         """The event as a customer-side token may see it: staff-only fields removed."""
+        if not STAFF_ONLY.intersection(self.before or ()) and not STAFF_ONLY.intersection(
+            self.after or ()
+        ):
+            return self
         return replace(
             self,
             before={k: v for k, v in self.before.items() if k not in STAFF_ONLY}

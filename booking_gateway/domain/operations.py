@@ -29,10 +29,13 @@ class BookingFilter:
 
 @dataclass(frozen=True, slots=True)
 class Page(Generic[T]):
+    """One numbered page. The total is counted only when asked for (see the services): it
+    costs as much as the whole list, the page only as much as the rows up to its end."""
+
     items: list[T]
-    total: int
     page: int
     page_size: int
+    has_next: bool
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from booking_gateway.graphql.bookings.import_mutations import ImportMutations
 from booking_gateway.graphql.bookings.queries import BookingQueries
 from booking_gateway.graphql.catalog.resolvers import CatalogMutations, CatalogQueries
 from booking_gateway.graphql.errors import ValidationError
+from booking_gateway.graphql.execution import GatewayExecutionContext
 from booking_gateway.graphql.feed.resolvers import FeedQueries
 from booking_gateway.graphql.online.resolvers import OnlineMutations, OnlineQueries
 from booking_gateway.graphql.operations.resolvers import OperationsMutations, OperationsQueries
@@ -64,5 +65,9 @@ def build_schema(settings: Settings | None = None) -> GatewaySchema:
         lambda: ValidationCache(maxsize=1024),
     ]
     return GatewaySchema(
-        query=Query, mutation=Mutation, extensions=extensions, types=[ValidationError]
+        query=Query,
+        mutation=Mutation,
+        extensions=extensions,
+        types=[ValidationError],
+        execution_context_class=GatewayExecutionContext,
     )

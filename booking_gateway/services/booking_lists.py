@@ -64,13 +64,20 @@ class BookingListService:
         p.raise_if_any()
         repos = self._uow.read()
         found = await self._filter(repos, given)
-        total, keys = await repos.bookings.group_page(found, (page - 1) * page_size, page_size)
+        keys, has_next = await repos.bookings.group_page(found, (page - 1) * page_size, page_size)
         lines = await repos.bookings.in_groups(keys)
         grouped: dict[str, list[Booking]] = {key: [] for key in keys}
         for booking in lines:
             grouped[booking.group_key].append(booking)
         items = [BookingGroup(key, grouped[key]) for key in keys]
-        return Page(items=items, total=total, page=page, page_size=page_size)
+        return Page(items=items, page=page, page_size=page_size, has_next=has_next)
+
+    async def count_groups(self, given: FilterInput) -> int:
+        """The groups matching the filter, on all pages. Unlike a page, this reads every
+        matching booking of the date range, so lists ask for it only when they show it."""
+        self._principal.require(Scope.BOOKINGS_READ)
+        repos = self._uow.read()
+        return await repos.bookings.count_groups(await self._filter(repos, given))
 
     async def group(self, group_id: str) -> BookingGroup | None:
         self._principal.require(Scope.BOOKINGS_READ)

@@ -62,10 +62,15 @@ class ChangeRequestService:
             raise ValidationFailed(
                 [FieldProblem("pageSize", f"page >= 1, pageSize 1-{MAX_PAGE_SIZE}")]
             )
-        total, items = await self._uow.read().change_requests.page(
+        items, has_next = await self._uow.read().change_requests.page(
             status, (page - 1) * page_size, page_size
         )
-        return Page(items=items, total=total, page=page, page_size=page_size)
+        return Page(items=items, page=page, page_size=page_size, has_next=has_next)
+
+    async def count(self, status: ChangeRequestStatus | None) -> int:
+        """The requests with ``status`` (any: None) on all pages; read only when asked for."""
+        require_staff(self._principal)
+        return await self._uow.read().change_requests.count(status)
 
     async def reschedule(
         self, booking_id: str, start: datetime, expected_revision: int | None

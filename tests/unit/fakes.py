@@ -110,8 +110,11 @@ class FakeBookings:
     async def of_workshop(self, workshop_id: str) -> list[Booking]:
         raise _no_fake("BookingRepository.of_workshop")
 
-    async def group_page(self, f: BookingFilter, offset: int, limit: int) -> tuple[int, list[str]]:
+    async def group_page(self, f: BookingFilter, offset: int, limit: int) -> tuple[list[str], bool]:
         raise _no_fake("BookingRepository.group_page")
+
+    async def count_groups(self, f: BookingFilter) -> int:
+        raise _no_fake("BookingRepository.count_groups")
 
     async def slice(
         self, f: BookingFilter, after: tuple[datetime, str] | None, limit: int

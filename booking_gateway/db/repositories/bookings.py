@@ -108,14 +108,17 @@ FILTERED = """WHERE {scope b}
         WHERE {tenant a} AND a.active AND a.resource_id = ANY(:resource_ids)) ]]"""
 COUNT = "SELECT count(DISTINCT coalesce(b.group_id, b.id)) AS total FROM bookings b"
 COUNT_GROUPS = Statement(f"{COUNT} {FILTERED}")
-# The page's groups and, on each row, the number of all groups (counted after grouping, before
-# the limit): one pass over the matching bookings. Only a page past the end needs COUNT_GROUPS.
-GROUPS = """SELECT coalesce(b.group_id, b.id) AS key, min(b.sort_at) AS at,
-    count(*) OVER () AS total FROM bookings b"""
-GROUP_PAGE = Statement(
-    f"""{GROUPS} {FILTERED} GROUP BY coalesce(b.group_id, b.id)
-    ORDER BY at, key LIMIT :limit OFFSET :offset"""
+# A page of groups shows each group at its first matching line in (sort_at, id) order. Walking
+# the matching lines in that order from the (tenant, sort_at, id) index, a group's first line
+# comes first, so the page's groups are the first distinct keys met: the walk reads about as
+# many lines as the groups up to the page's end hold, however many the tenant has.
+GROUP_WALK = Statement(
+    f"""SELECT coalesce(b.group_id, b.id) AS key, b.sort_at, b.id FROM bookings b {FILTERED}
+    AND b.sort_at >= :sort_from AND b.sort_at < :sort_to
+    [[ AND b.sort_at >= :after_at AND (b.sort_at > :after_at OR b.id > :after_id) ]]
+    ORDER BY b.sort_at, b.id LIMIT :limit"""
 )
+GROUP_WALK_MAX_BATCH = 5000
 # The sort_at range is implied by the date range (see ``_sort_window``); it lets the page walk
 # the (tenant, sort_at, id) index from the window's start or the cursor and stop after
 # ``limit`` rows, instead of passing every earlier booking of the tenant.
@@ -276,18 +279,31 @@ class BookingRepository(ScopedRepository):
 
     # -- workshop operations -------------------------------------------------------------
 
-    async def group_page(self, f: BookingFilter, offset: int, limit: int) -> tuple[int, list[str]]:
-        """Group keys of the bookings matching ``f``, by their first start, and the total."""
-        params = _filter(f)
-        rows = await self._fetch(GROUP_PAGE, offset=offset, limit=limit, **params)
-        if rows:
-            total = rows[0]["total"]
-        elif offset == 0:
-            total = 0
-        else:
-            counted = await self._fetchrow(COUNT_GROUPS, **params)
-            total = counted["total"] if counted else 0
-        return int(total), [r["key"] for r in rows]
+    async def group_page(self, f: BookingFilter, offset: int, limit: int) -> tuple[list[str], bool]:
+        """Keys of the groups ``offset .. offset + limit`` of those matching ``f``, ordered by
+        each group's first line in (start, id) order, and whether more groups follow."""
+        wanted = offset + limit + 1  # one more tells whether another page follows
+        seen: dict[str, None] = {}  # insertion-ordered: the walk's order is the page's order
+        params = {**_filter(f), **_sort_window(f)}
+        after: tuple[datetime | None, str | None] = (None, None)
+        batch = min(max(2 * wanted, 64), GROUP_WALK_MAX_BATCH)
+        while len(seen) < wanted:
+            rows = await self._fetch(
+                GROUP_WALK, after_at=after[0], after_id=after[1], limit=batch, **params
+            )
+            for row in rows:
+                seen.setdefault(row["key"])
+            if len(rows) < batch:
+                break
+            after = (rows[-1]["sort_at"], rows[-1]["id"])
+            batch = min(batch * 2, GROUP_WALK_MAX_BATCH)
+        keys = list(seen)
+        return keys[offset : offset + limit], len(keys) > offset + limit
+
+    async def count_groups(self, f: BookingFilter) -> int:
+        """How many groups match ``f``: reads every matching line of the date range."""
+        counted = await self._fetchrow(COUNT_GROUPS, **_filter(f))
+        return int(counted["total"]) if counted else 0
 
     async def in_groups(self, keys: list[str], *, for_update: bool = False) -> list[Booking]:
         if not keys:

@@ -165,16 +165,16 @@ class ChangeRequestRepository(ScopedRepository):
 
     async def page(
         self, status: ChangeRequestStatus | None, offset: int, limit: int
-    ) -> tuple[int, list[ChangeRequest]]:
+    ) -> tuple[list[ChangeRequest], bool]:
+        """The page's requests and whether more follow (one row more is read to tell)."""
         value = status.value if status is not None else None
-        rows = await self._fetch(PAGE_REQUESTS, status=value, offset=offset, limit=limit)
-        if len(rows) < limit and (rows or offset == 0):
-            # The page ends the list: its position is the total, no count needed.
-            total = offset + len(rows)
-        else:
-            counted = await self._fetchrow(COUNT_REQUESTS, status=value)
-            total = int(counted[0]) if counted else 0
-        return total, [to_request(r) for r in rows]
+        rows = await self._fetch(PAGE_REQUESTS, status=value, offset=offset, limit=limit + 1)
+        return [to_request(r) for r in rows[:limit]], len(rows) > limit
+
+    async def count(self, status: ChangeRequestStatus | None) -> int:
+        value = status.value if status is not None else None
+        counted = await self._fetchrow(COUNT_REQUESTS, status=value)
+        return int(counted[0]) if counted else 0
 
     async def decide(self, request: ChangeRequest) -> None:
         await self._execute(

@@ -94,7 +94,15 @@ class AuditEvent:
     request_id: str = strawberry.field(description="The request that wrote it (X-Request-Id).")
     before: JSON | None = strawberry.field(description="Booking fields before; null on add.")
     after: JSON | None = strawberry.field(description="Booking fields after.")
-    changes: list[FieldChange] = strawberry.field(description="Just the fields that changed.")
+    event: strawberry.Private[models.AuditEvent]
+
+    @strawberry.field(description="Just the fields that changed.")
+    def changes(self) -> list[FieldChange]:
+        # Worked out only when selected: a feed page of hundreds of events rarely asks.
+        return [
+            FieldChange(field=f, old_value=old, new_value=new)
+            for f, old, new in self.event.changed_fields()
+        ]
 
     @classmethod
     def from_domain(cls, e: models.AuditEvent) -> AuditEvent:
@@ -106,10 +114,7 @@ class AuditEvent:
             request_id=e.request_id,
             before=cast(JSON, e.before),
             after=cast(JSON, e.after),
-            changes=[
-                FieldChange(field=f, old_value=old, new_value=new)
-                for f, old, new in e.changed_fields()
-            ],
+            event=e,
         )
 
 

@@ -35,12 +35,14 @@ class BookingListQueries:
         page: Annotated[int, strawberry.argument(description="From 1.")] = 1,
         page_size: Annotated[int, strawberry.argument(description="1-200.")] = 20,
     ) -> BookingGroupPage:
-        found = await info.context.booking_lists.groups(_filter(filter), page, page_size)
+        given = _filter(filter)
+        found = await info.context.booking_lists.groups(given, page, page_size)
         return BookingGroupPage(
-            total=found.total,
             page=found.page,
             page_size=found.page_size,
+            has_next_page=found.has_next,
             items=[BookingGroup.from_domain(g) for g in found.items],
+            filter=given,
         )
 
     @strawberry.field(description="One group (order/visit) by id, or null.")

@@ -44,10 +44,11 @@ class ChangeRequestQueries:
     ) -> ChangeRequestPage:
         found = await info.context.change_requests.page(status, page, page_size)
         return ChangeRequestPage(
-            total=found.total,
             page=found.page,
             page_size=found.page_size,
+            has_next_page=found.has_next,
             items=[ChangeRequest.from_domain(r) for r in found.items],
+            status=status,
         )
 
 

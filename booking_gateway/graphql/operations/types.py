@@ -9,6 +9,7 @@ from strawberry.scalars import JSON
 from booking_gateway.domain import operations as ops
 from booking_gateway.domain.models import BookingStatus
 from booking_gateway.graphql.bookings.types import Booking, BookingMessage
+from booking_gateway.graphql.context import Context
 from booking_gateway.graphql.errors import (
     ConflictError,
     InvalidTransitionError,
@@ -82,10 +83,21 @@ class BookingGroup:
 
 @strawberry.type(description="One page of groups (002 list paging).")
 class BookingGroupPage:
-    total: int = strawberry.field(description="Groups matching the filter.")
     page: int = strawberry.field(description="This page, from 1.")
     page_size: int = strawberry.field(description="Groups per page.")
-    items: list[BookingGroup] = strawberry.field(description="The groups, by first start.")
+    has_next_page: bool = strawberry.field(description="Another page follows.")
+    items: list[BookingGroup] = strawberry.field(
+        description="The groups, each by its first matching booking in (start, id) order."
+    )
+    filter: strawberry.Private[FilterInput]
+
+    @strawberry.field(
+        description="Groups matching the filter, on all pages. Counted only when asked for: "
+        "it reads every matching booking of the date range, while a page costs only the "
+        "bookings up to its end. Page with `hasNextPage` where the count is not shown."
+    )
+    async def total(self, info: strawberry.Info[Context, None]) -> int:
+        return await info.context.booking_lists.count_groups(self.filter)
 
 
 @strawberry.type(description="A booking and its cursor.")
@@ -137,10 +149,15 @@ class ChangeRequest:
 
 @strawberry.type(description="A page of change requests.")
 class ChangeRequestPage:
-    total: int = strawberry.field(description="Requests matching.")
     page: int = strawberry.field(description="This page, from 1.")
     page_size: int = strawberry.field(description="Per page.")
+    has_next_page: bool = strawberry.field(description="Another page follows.")
     items: list[ChangeRequest] = strawberry.field(description="Oldest first.")
+    status: strawberry.Private[ops.ChangeRequestStatus | None]
+
+    @strawberry.field(description="Requests matching, on all pages; counted only when asked for.")
+    async def total(self, info: strawberry.Info[Context, None]) -> int:
+        return await info.context.change_requests.count(self.status)
 
 
 @strawberry.type(description="A completed service of a vehicle.")
