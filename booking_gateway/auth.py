@@ -15,9 +15,10 @@ from typing import Any
 
 import jwt
 
+from booking_gateway.domain.booking_details import PERSONAL_IDENTIFIER_RE
 from booking_gateway.domain.errors import AuthenticationError
 from booking_gateway.domain.ids import TenantId, WorkshopId
-from booking_gateway.domain.principal import DEFAULT_TOKEN_SCOPES, Principal
+from booking_gateway.domain.principal import DEFAULT_TOKEN_SCOPES, Principal, Scope
 from booking_gateway.settings import Settings, SettingsError
 
 TENANT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
@@ -106,11 +107,23 @@ def _principal_from_claims(claims: dict[str, Any]) -> Principal:
         raise AuthenticationError("The token's 'workshop' claim must be a workshop id")
     if not isinstance(scope, str):
         raise AuthenticationError("The token's 'scope' claim must be a space-separated string")
+    scopes = frozenset(scope.split())
+    customer = claims.get("customer")
+    if customer is not None:
+        if not isinstance(customer, str) or not PERSONAL_IDENTIFIER_RE.match(customer):
+            raise AuthenticationError(
+                "The token's 'customer' claim must be the customer's personal identifier"
+            )
+        if {Scope.STAFF, Scope.ADMIN, Scope.CUSTOMERS_READ} & scopes:
+            raise AuthenticationError(
+                "A customer token ('customer' claim) cannot carry staff, admin or customers:read"
+            )
     return Principal(
         tenant=TenantId(tenant),
         subject=subject,
-        scopes=frozenset(scope.split()),
+        scopes=scopes,
         workshop=WorkshopId(workshop) if workshop else None,
+        customer=customer,
     )
 
 
@@ -139,6 +152,7 @@ class TokenIssuer:
         subject: str = "dev",
         scope: str = DEFAULT_TOKEN_SCOPES,
         workshop: str | None = None,
+        customer: str | None = None,
         ttl_seconds: int = 3600,
         **extra: Any,
     ) -> str:
@@ -156,4 +170,6 @@ class TokenIssuer:
         }
         if workshop:
             claims["workshop"] = workshop
+        if customer:
+            claims["customer"] = customer
         return jwt.encode(claims, self._key, algorithm=self._algorithm)

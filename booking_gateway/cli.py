@@ -120,6 +120,7 @@ def cmd_token(args: argparse.Namespace) -> None:
             subject=args.subject,
             scope=args.scope,
             workshop=args.workshop,
+            customer=args.customer,
             ttl_seconds=args.ttl,
         )
     except SettingsError as exc:
@@ -155,6 +156,11 @@ def main(argv: list[str] | None = None) -> None:
     token = sub.add_parser("token", help="print a signed JWT")
     token.add_argument("--tenant", required=True)
     token.add_argument("--workshop", default=None)
+    token.add_argument(
+        "--customer",
+        default=None,
+        help="a customer token: the customer's personal identifier (sees only their bookings)",
+    )
     token.add_argument("--subject", default="cli")
     token.add_argument(
         "--scope", default=DEFAULT_TOKEN_SCOPES, help=f"space separated, from: {ALL_SCOPES}"

@@ -2,9 +2,12 @@
 
 A ``Statement`` is SQL text with ``:name`` parameters and two markers:
 
-- ``{scope b}``: the full scope of the row ``b``: its tenant, and the workshop of a
+- ``{scope b}``: the full scope of the row ``b``: its tenant, the workshop of a
   workshop-scoped token where the table belongs to a workshop (directly, through its booking or
-  through the workshops that offer a service). Use it everywhere by default.
+  through the workshops that offer a service), and the customer of a customer token where the
+  table belongs to a customer (a booking by its customer, rows of a booking through it, the
+  customer's own profile, the service history of vehicles in the customer's bookings). Use it
+  everywhere by default.
 - ``{tenant b}``: the tenant only, for the few reads that are tenant-wide on purpose (the
   one-active-booking-per-vehicle policy, dealer numbers); name why next to the statement.
 
@@ -14,10 +17,11 @@ SQLite (its writers are serialised already).
 
 Constructing a statement that reads or writes a tenant-owned table without its scope marker (or,
 for an INSERT, without ``:tenant``) raises ``UnscopedStatement`` at import time: a repository
-cannot forget the tenant or the workshop. ``:tenant`` and ``:workshop`` are bound by the
-repository base from the scope it was built with, never by a caller.
+cannot forget the tenant, the workshop or the customer. ``:tenant``, ``:workshop`` and
+``:customer`` are bound by the repository base from the scope it was built with, never by a
+caller.
 
-Rendering happens once per (dialect, workshop-scoped or not, optional parts kept) and is cached;
+Rendering happens once per (dialect, scope shape, optional parts kept) and is cached;
 a request only looks the text up and orders its arguments.
 """
 
@@ -33,33 +37,39 @@ Dialect = Literal["sqlite", "postgresql"]
 
 @dataclass(frozen=True, slots=True)
 class TableScope:
-    """How a tenant-owned table is scoped: its tenant column and where its workshop is."""
+    """How a tenant-owned table is scoped: its tenant column, where its workshop is, and
+    where its customer is (``customer``: the column holding the customer's row id;
+    ``customer_key``: the column holding the customer's personal identifier; ``via_booking``:
+    the booking's; ``via_vin``: the vehicle appears in one of the customer's bookings)."""
 
     tenant: str = "tenant_id"
     workshop: str | None = None
     via_booking: str | None = None
     via_service: str | None = None
+    customer: str | None = None
+    customer_key: str | None = None
+    via_vin: str | None = None
 
 
 TABLES: dict[str, TableScope] = {
     "tenants": TableScope(tenant="id"),
     "workshops": TableScope(workshop="id"),
-    "bookings": TableScope(workshop="workshop_id"),
+    "bookings": TableScope(workshop="workshop_id", customer="customer_id"),
     "audit_events": TableScope(via_booking="booking_id"),
     "booking_messages": TableScope(via_booking="booking_id"),
     "change_requests": TableScope(via_booking="booking_id"),
-    "service_history": TableScope(via_booking="booking_id"),
+    "service_history": TableScope(via_booking="booking_id", via_vin="vin"),
     "services": TableScope(via_service="id"),
     "service_workshops": TableScope(workshop="workshop_id"),
     "service_groups": TableScope(),
     "resources": TableScope(workshop="workshop_id"),
-    "customers": TableScope(),
-    "reservations": TableScope(workshop="workshop_id"),
+    "customers": TableScope(customer_key="personal_identifier"),
+    "reservations": TableScope(workshop="workshop_id", customer_key="customer_key"),
     "allocations": TableScope(workshop="workshop_id"),
     "capacity_usage": TableScope(workshop="workshop_id"),
 }
 
-RESERVED_PARAMS = frozenset({"tenant", "workshop"})
+RESERVED_PARAMS = frozenset({"tenant", "workshop", "customer"})
 
 
 class UnscopedStatement(ValueError):
@@ -95,24 +105,43 @@ class Rendered:
     names: tuple[str, ...]
 
 
-def _scope_predicate(alias: str, table: str, *, workshop: bool, full: bool) -> str:
+# The row id of the token's customer (customers are unique per tenant and identifier).
+_CUSTOMER_ROW = (
+    "(SELECT scope_c.id FROM customers scope_c WHERE scope_c.tenant_id = :tenant "
+    "AND scope_c.personal_identifier = :customer)"
+)
+
+
+def _scope_predicate(alias: str, table: str, *, workshop: bool, customer: bool, full: bool) -> str:
     rule = TABLES[table]
     parts = [f"{alias}.{rule.tenant} = :tenant"]
-    if workshop and full:
-        if rule.workshop is not None:
-            parts.append(f"{alias}.{rule.workshop} = :workshop")
-        elif rule.via_booking is not None:
-            parts.append(
-                f"EXISTS (SELECT 1 FROM bookings scope_b WHERE scope_b.id = "
-                f"{alias}.{rule.via_booking} AND scope_b.tenant_id = :tenant "
-                "AND scope_b.workshop_id = :workshop)"
-            )
-        elif rule.via_service is not None:
-            parts.append(
-                f"EXISTS (SELECT 1 FROM service_workshops scope_sw WHERE scope_sw.service_id = "
-                f"{alias}.{rule.via_service} AND scope_sw.tenant_id = :tenant "
-                "AND scope_sw.workshop_id = :workshop)"
-            )
+    if not full:
+        return "(" + parts[0] + ")"
+    if workshop and rule.workshop is not None:
+        parts.append(f"{alias}.{rule.workshop} = :workshop")
+    if customer and rule.customer is not None:
+        parts.append(f"{alias}.{rule.customer} = {_CUSTOMER_ROW}")
+    if customer and rule.customer_key is not None:
+        parts.append(f"{alias}.{rule.customer_key} = :customer")
+    if rule.via_booking is not None and (workshop or customer):
+        through = [f"scope_b.id = {alias}.{rule.via_booking}", "scope_b.tenant_id = :tenant"]
+        if workshop:
+            through.append("scope_b.workshop_id = :workshop")
+        if customer and rule.via_vin is None:
+            through.append(f"scope_b.customer_id = {_CUSTOMER_ROW}")
+        if len(through) > 2:
+            parts.append(f"EXISTS (SELECT 1 FROM bookings scope_b WHERE {' AND '.join(through)})")
+    if customer and rule.via_vin is not None:
+        parts.append(
+            f"EXISTS (SELECT 1 FROM bookings scope_v WHERE scope_v.tenant_id = :tenant "
+            f"AND scope_v.vin = {alias}.{rule.via_vin} AND scope_v.customer_id = {_CUSTOMER_ROW})"
+        )
+    if workshop and rule.via_service is not None:
+        parts.append(
+            f"EXISTS (SELECT 1 FROM service_workshops scope_sw WHERE scope_sw.service_id = "
+            f"{alias}.{rule.via_service} AND scope_sw.tenant_id = :tenant "
+            "AND scope_sw.workshop_id = :workshop)"
+        )
     return "(" + " AND ".join(parts) + ")"
 
 
@@ -128,7 +157,7 @@ class Statement:
             tuple(m.group(1) for m in _PARAM_RE.finditer(block) if m.group(1))
             for block in _OPTIONAL_RE.findall(self.sql)
         ]
-        self._cache: dict[tuple[Dialect, bool, tuple[bool, ...]], Rendered] = {}
+        self._cache: dict[tuple[Dialect, bool, bool, tuple[bool, ...]], Rendered] = {}
         for text in filter(None, (self.sql, self.sqlite_sql)):
             self.aliases = _check_scoped(text)
         Statement.registry.append(self)
@@ -139,21 +168,34 @@ class Statement:
     def kept(self, params: dict[str, object]) -> tuple[bool, ...]:
         return tuple(all(params.get(n) is not None for n in names) for names in self._optional)
 
-    def render(self, dialect: Dialect, workshop: bool, kept: tuple[bool, ...] = ()) -> Rendered:
-        key = (dialect, workshop, kept)
+    def render(
+        self,
+        dialect: Dialect,
+        workshop: bool,
+        kept: tuple[bool, ...] = (),
+        *,
+        customer: bool = False,
+    ) -> Rendered:
+        key = (dialect, workshop, customer, kept)
         rendered = self._cache.get(key)
         if rendered is None:
-            rendered = self._cache[key] = self._render(dialect, workshop, kept)
+            rendered = self._cache[key] = self._render(dialect, workshop, customer, kept)
         return rendered
 
-    def _render(self, dialect: Dialect, workshop: bool, kept: tuple[bool, ...]) -> Rendered:
+    def _render(
+        self, dialect: Dialect, workshop: bool, customer: bool, kept: tuple[bool, ...]
+    ) -> Rendered:
         text = self.sqlite_sql if dialect == "sqlite" and self.sqlite_sql else self.sql
         blocks = iter(kept or (False,) * len(self._optional))
         text = _OPTIONAL_RE.sub(lambda m: m.group(1) if next(blocks) else "", text)
         aliases = _aliases(text)
         text = _MARKER_RE.sub(
             lambda m: _scope_predicate(
-                m.group(2), aliases[m.group(2)], workshop=workshop, full=m.group(1) == "scope"
+                m.group(2),
+                aliases[m.group(2)],
+                workshop=workshop,
+                customer=customer,
+                full=m.group(1) == "scope",
             ),
             text,
         )
@@ -296,8 +338,8 @@ def _check_scoped(sql: str) -> dict[str, str]:
         if word.group(1).lower() in TABLES and word.start(1) not in named:
             raise UnscopedStatement(f"{word.group(1)} is named outside FROM/JOIN: {sql[:120]}")
     for name in re.findall(r"(?<![:\w]):([A-Za-z_]\w*)", _MARKER_RE.sub("", body)):
-        if name == "workshop":
-            raise UnscopedStatement(f":workshop is bound by the scope only: {sql[:120]}")
+        if name in ("workshop", "customer"):
+            raise UnscopedStatement(f":{name} is bound by the scope only: {sql[:120]}")
     unknown = markers - set(aliases)
     if unknown:
         raise UnscopedStatement(f"scope marker for unknown alias {sorted(unknown)}: {sql[:120]}")

@@ -92,6 +92,9 @@ bookings = sa.Table(
     sa.Index("ix_bookings_tenant_id_appointment_date", "tenant_id", "appointment_date"),
     sa.Index("ix_bookings_tenant_id_group_id", "tenant_id", "group_id"),
     sa.Index("ix_bookings_tenant_id_sort_at_id", "tenant_id", "sort_at", "id"),
+    sa.Index(
+        "ix_bookings_tenant_id_customer_id_sort_at_id", "tenant_id", "customer_id", "sort_at", "id"
+    ),
 )
 
 audit_events = sa.Table(
@@ -192,6 +195,8 @@ reservations = sa.Table(
     sa.Column("group_id", sa.String(36), nullable=True),
     sa.Column("created_by", sa.String(255), nullable=False),
     sa.Column("created_at", UtcDateTime(), nullable=False),
+    # A customer token's personal identifier: a hold made by a customer is only theirs.
+    sa.Column("customer_key", sa.String(48), nullable=True),
     sa.Index("ix_reservations_tenant_id_workshop_id", "tenant_id", "workshop_id"),
 )
 

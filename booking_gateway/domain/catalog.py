@@ -257,6 +257,7 @@ class Reservation:
     created_at: datetime
     notes: str | None = None
     group_id: GroupId | None = None
+    customer_key: str | None = None  # a customer token's personal identifier: only it sees it
 
     def is_live(self, now: datetime) -> bool:
         return self.status is ReservationStatus.HELD and self.expires_at > now

@@ -10,9 +10,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from booking_gateway.domain.ids import AuditEventId, BookingId, RequestId, TenantId, WorkshopId
+from booking_gateway.domain.principal import Principal
 
 # Booking fields never shown to customer-side tokens (no ``staff``/``admin`` scope).
 STAFF_ONLY = frozenset({"internalComment"})
+# Booking fields holding customers' personal data: shown to staff, the customer, and
+# integrations with ``customers:read`` only.
+PERSONAL_DATA = frozenset({"customerContact", "participants"})
 
 DEFAULT_BOOKING_SOURCES: frozenset[str] = frozenset(
     {"user", "dealer", "dms", "workshop", "online", "phone"}
@@ -187,18 +191,22 @@ class AuditEvent:
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = field(default=None)
 
-    def for_customer(self) -> AuditEvent:
-        """The event as a customer-side token may see it: staff-only fields removed."""
-        if not STAFF_ONLY.intersection(self.before or ()) and not STAFF_ONLY.intersection(
-            self.after or ()
-        ):
+    def visible_to(self, principal: Principal) -> AuditEvent:
+        """The event as ``principal`` may see it: staff-only fields only for staff, customers'
+        personal data only for those who may see it (``Principal.sees_personal_data``)."""
+        hidden: set[str] = set()
+        if not principal.is_staff:
+            hidden |= STAFF_ONLY
+        if not principal.sees_personal_data:
+            hidden |= PERSONAL_DATA
+        if not hidden.intersection(self.before or ()) and not hidden.intersection(self.after or ()):
             return self
         return replace(
             self,
-            before={k: v for k, v in self.before.items() if k not in STAFF_ONLY}
+            before={k: v for k, v in self.before.items() if k not in hidden}
             if self.before
             else self.before,
-            after={k: v for k, v in self.after.items() if k not in STAFF_ONLY}
+            after={k: v for k, v in self.after.items() if k not in hidden}
             if self.after
             else self.after,
         )

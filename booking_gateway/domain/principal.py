@@ -17,6 +17,9 @@ class Scope(StrEnum):
     BOOKINGS_WRITE = "bookings:write"
     STAFF = "staff"
     ADMIN = "admin"
+    # Integration tokens see customers' personal data (names, contact details, date of birth)
+    # only with this scope; staff and the customer themself always do.
+    CUSTOMERS_READ = "customers:read"
 
 
 ALL_SCOPES = " ".join(s.value for s in Scope)
@@ -25,15 +28,31 @@ DEFAULT_TOKEN_SCOPES = f"{Scope.BOOKINGS_READ} {Scope.BOOKINGS_WRITE}"
 
 @dataclass(frozen=True, slots=True)
 class Principal:
+    """Three kinds of token: staff (``staff`` or ``admin``), a customer (a ``customer`` claim:
+    the customer's personal identifier; it sees only that customer's bookings), and
+    integrations (neither: tenant-wide as the scopes allow, personal data only with
+    ``customers:read``). Customers and integrations together are the customer side."""
+
     tenant: TenantId
     subject: str
     scopes: frozenset[str]
     workshop: WorkshopId | None = None
+    customer: str | None = None
 
     @property
     def is_staff(self) -> bool:
         """Workshop staff (``staff`` or ``admin``), as opposed to a customer-side token."""
         return bool({Scope.STAFF, Scope.ADMIN} & self.scopes)
+
+    @property
+    def is_customer(self) -> bool:
+        return self.customer is not None
+
+    @property
+    def sees_personal_data(self) -> bool:
+        """Customers' names, contact details and dates of birth: staff, the customer (who
+        sees only their own bookings anyway), or an integration with ``customers:read``."""
+        return self.is_staff or self.is_customer or Scope.CUSTOMERS_READ in self.scopes
 
     def require(self, scope: Scope) -> None:
         # "admin" implies every other scope of its tenant.

@@ -61,7 +61,8 @@ class Context:
 
     def __post_init__(self) -> None:
         self.uow = SqlUnitOfWork(
-            self.db, TenantScope(self.principal.tenant, self.principal.workshop)
+            self.db,
+            TenantScope(self.principal.tenant, self.principal.workshop, self.principal.customer),
         )
 
     @cached_property

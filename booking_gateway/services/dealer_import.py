@@ -83,6 +83,11 @@ class DealerImportService:
         self._meta = meta
         self._clock = clock
 
+    def _require_importer(self) -> None:
+        self._principal.require(Scope.BOOKINGS_WRITE)
+        if self._principal.is_customer:
+            raise PermissionDenied("Customer tokens cannot import dealer bookings")
+
     def _lookup(self, checked: CheckedImport, *, keep_ref: bool = False) -> ImportLookup:
         return ImportLookup(
             source=checked.source,
@@ -94,7 +99,7 @@ class DealerImportService:
         )
 
     async def add(self, data: ImportInput) -> Booking:
-        self._principal.require(Scope.BOOKINGS_WRITE)
+        self._require_importer()
         checked = check_import(data)
         now = self._clock()
         imports = self._uow.read().dealer_import
@@ -194,7 +199,7 @@ class DealerImportService:
         )
 
     async def change(self, data: ImportInput) -> Booking:
-        self._principal.require(Scope.BOOKINGS_WRITE)
+        self._require_importer()
         checked = check_import(data)
         lookup = self._lookup(checked, keep_ref=isinstance(checked.workshop_ref, Keep))
         changed = await self._change_once(self._uow.read(), lookup, checked, in_transaction=False)
@@ -270,7 +275,7 @@ class DealerImportService:
         return nullcontext(repos) if in_transaction else self._uow.begin()
 
     async def cancel(self, booking_id: str, booking_source: str | None = None) -> Booking:
-        self._principal.require(Scope.BOOKINGS_WRITE)
+        self._require_importer()
         p = Problems()
         external_id = p.text("bookingId", booking_id, max_length=LIMITS.booking_id, required=True)
         source = p.text("bookingSource", booking_source, max_length=LIMITS.source)

@@ -81,9 +81,9 @@ class ChangeFeedService:
                 position = decoded
         p.raise_if_any()
         found = await self._feed.after(*position, limit=first + 1)
-        staff = self._principal.is_staff
+        principal = self._principal
         items = [
-            FeedItem(encode_cursor(e.position), e.event if staff else e.event.for_customer())
+            FeedItem(encode_cursor(e.position), e.event.visible_to(principal))
             for e in found[:first]
         ]
         return FeedPage(

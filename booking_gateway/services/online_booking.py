@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from booking_gateway.domain.booking_details import (
     BookingDetails,
+    CustomerInput,
     check_answers,
     check_custom_fields,
     check_customer,
@@ -31,9 +32,11 @@ from booking_gateway.domain.catalog import (
 )
 from booking_gateway.domain.errors import (
     Conflict,
+    FieldProblem,
     NotFound,
     PermissionDenied,
     ReservationExpired,
+    ValidationFailed,
 )
 from booking_gateway.domain.ids import BookingId, new_booking_id
 from booking_gateway.domain.models import (
@@ -131,6 +134,7 @@ class OnlineBookingService:
                 created_by=self._principal.subject,
                 created_at=now,
                 notes=clean_notes,
+                customer_key=self._principal.customer,
             )
             await repos.reservations.add(reservation)
             for index, line in enumerate(reservation.lines):
@@ -268,7 +272,7 @@ class OnlineBookingService:
             check_customer(
                 p, details.customer, any(s.requires_date_of_birth for s in services), today
             )
-        elif details.customer_id is None and customer_required:
+        elif details.customer_id is None and customer_required and not self._principal.is_customer:
             p.add("customer", "give the customer's details")
         custom_fields = check_custom_fields(p, services, details)
         answers = check_answers(p, services, details)
@@ -329,7 +333,11 @@ class OnlineBookingService:
     async def _customer(
         self, repos: Repositories, details: BookingDetails, now: datetime
     ) -> Customer | None:
-        """An existing profile is linked, never overwritten; a new one is created."""
+        """An existing profile is linked, never overwritten; a new one is created. A customer
+        token books only as its own customer."""
+        own = self._principal.customer
+        if own is not None:
+            return await self._own_customer(repos, details, now, own)
         if details.customer_id is not None:
             found = await repos.customers.get(details.customer_id)
             if found is None:
@@ -341,6 +349,11 @@ class OnlineBookingService:
         existing = await repos.customers.by_identifier(given.personal_identifier)
         if existing is not None:
             return existing
+        return await self._customer_from(repos, given, now)
+
+    async def _customer_from(
+        self, repos: Repositories, given: CustomerInput, now: datetime
+    ) -> Customer:
         return await repos.customers.add_if_absent(
             Customer(
                 id=CustomerId(str(uuid.uuid4())),
@@ -353,6 +366,27 @@ class OnlineBookingService:
             ),
             now,
         )
+
+    async def _own_customer(
+        self, repos: Repositories, details: BookingDetails, now: datetime, own: str
+    ) -> Customer:
+        given = details.customer
+        if given is not None and given.personal_identifier != own:
+            raise PermissionDenied("A customer token books only as its own customer")
+        if details.customer_id is not None:
+            # The customer scope finds the token's own profile only.
+            found = await repos.customers.get(details.customer_id)
+            if found is None:
+                raise PermissionDenied("A customer token books only as its own customer")
+            return found
+        existing = await repos.customers.by_identifier(own)
+        if existing is not None:
+            return existing
+        if given is None:
+            raise ValidationFailed(
+                [FieldProblem("customer", "give the customer's details (no profile yet)")]
+            )
+        return await self._customer_from(repos, given, now)
 
 
 def _details(

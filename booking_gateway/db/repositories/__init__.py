@@ -15,3 +15,4 @@ from booking_gateway.domain.ids import TenantId, WorkshopId
 class TenantScope:
     tenant: TenantId
     workshop: WorkshopId | None = None
+    customer: str | None = None  # a customer token's personal identifier

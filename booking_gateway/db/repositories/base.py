@@ -22,13 +22,21 @@ class ScopedRepository:
         self._scope = scope
         self._dialect = db.dialect
         self._workshop_scoped = scope.workshop is not None
-        self._bound: dict[str, Any] = {"tenant": scope.tenant, "workshop": scope.workshop}
+        self._customer_scoped = scope.customer is not None
+        self._bound: dict[str, Any] = {
+            "tenant": scope.tenant,
+            "workshop": scope.workshop,
+            "customer": scope.customer,
+        }
 
     def _args(self, statement: Statement, params: dict[str, Any]) -> tuple[str, list[Any]]:
         if RESERVED_PARAMS & params.keys():
-            raise ValueError("tenant and workshop come from the scope, not from a caller")
+            raise ValueError("tenant, workshop and customer come from the scope, not a caller")
         rendered = statement.render(
-            self._dialect, self._workshop_scoped, statement.kept(params) if params else ()
+            self._dialect,
+            self._workshop_scoped,
+            statement.kept(params) if params else (),
+            customer=self._customer_scoped,
         )
         bound = self._bound
         return rendered.sql, [

@@ -15,7 +15,7 @@ from booking_gateway.domain.ids import WorkshopId
 
 COLUMNS = (
     "r.id, r.workshop_id, r.status, r.starts_at, r.ends_at, r.expires_at, r.spots, r.lines, "
-    "r.notes, r.group_id, r.created_by, r.created_at"
+    "r.notes, r.group_id, r.created_by, r.created_at, r.customer_key"
 )
 GET = Statement(f"SELECT {COLUMNS} FROM reservations r WHERE {{scope r}} AND r.id = :id")
 GET_FOR_UPDATE = Statement(
@@ -23,9 +23,9 @@ GET_FOR_UPDATE = Statement(
 )
 ADD = Statement(
     """INSERT INTO reservations (id, tenant_id, workshop_id, status, starts_at, ends_at,
-        expires_at, spots, lines, notes, group_id, created_by, created_at)
+        expires_at, spots, lines, notes, group_id, created_by, created_at, customer_key)
     VALUES (:id, :tenant, :workshop_id, :status, :starts_at, :ends_at, :expires_at, :spots,
-        :lines, :notes, :group_id, :created_by, :created_at)"""
+        :lines, :notes, :group_id, :created_by, :created_at, :customer_key)"""
 )
 SET_STATUS = Statement(
     """UPDATE reservations SET status = :status [[, group_id = :group_id ]]
@@ -47,6 +47,7 @@ def to_reservation(row: Row) -> Reservation:
         created_at=row["created_at"],
         notes=row["notes"],
         group_id=GroupId(row["group_id"]) if row["group_id"] else None,
+        customer_key=row["customer_key"],
     )
 
 
@@ -70,6 +71,7 @@ class ReservationRepository(ScopedRepository):
             group_id=reservation.group_id,
             created_by=reservation.created_by,
             created_at=reservation.created_at,
+            customer_key=reservation.customer_key,
         )
 
     async def set_status(

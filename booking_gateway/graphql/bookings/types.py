@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from datetime import date as CalendarDate
-from typing import cast
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import strawberry
@@ -233,7 +234,7 @@ class Booking:
     staff_comment: strawberry.Private[str | None]
     comment_to_customer: str | None = strawberry.field(description="Sent to the customer.")
     notifications: Notifications | None = strawberry.field(description="Online bookings.")
-    participants: list[Participant] = strawberry.field(description="People on the booking.")
+    participant_rows: strawberry.Private[tuple[Mapping[str, Any], ...]]
     allowed_transitions: list[models.BookingStatus] = strawberry.field(
         description="Statuses this booking may move to now (transitionBookings)."
     )
@@ -254,9 +255,27 @@ class Booking:
         ctx = info.context
         return Service.from_domain(found, ctx.languages, ctx.fallback_language) if found else None
 
-    @strawberry.field(description="The customer (online bookings).")
+    @strawberry.field(
+        description="People on the booking. Names are personal data: null for integration "
+        "tokens without `customers:read`."
+    )
+    def participants(self, info: strawberry.Info[Context, None]) -> list[Participant]:
+        personal = info.context.principal.sees_personal_data
+        return [
+            Participant(
+                person_id=p.get("personId"),
+                name=p.get("name") if personal else None,
+                role=p.get("role"),
+            )
+            for p in self.participant_rows
+        ]
+
+    @strawberry.field(
+        description="The customer (online bookings). Personal data: null for integration "
+        "tokens without `customers:read`."
+    )
     async def customer(self, info: strawberry.Info[Context, None]) -> Customer | None:
-        if self.customer_id is None:
+        if self.customer_id is None or not info.context.principal.sees_personal_data:
             return None
         c = await info.context.customer_loader.load(self.customer_id)
         if c is None:
@@ -338,10 +357,7 @@ class Booking:
             staff_comment=d.get("internalComment"),
             comment_to_customer=d.get("commentToCustomer"),
             notifications=_notifications(d.get("notifications")),
-            participants=[
-                Participant(person_id=p.get("personId"), name=p.get("name"), role=p.get("role"))
-                for p in b.participants
-            ],
+            participant_rows=tuple(b.participants),
             allowed_transitions=allowed(b.status),
             workshop_id=b.workshop_id,
             service_id=b.service_id,
