@@ -120,6 +120,7 @@ class Service:
     requires_date_of_birth: bool = False
     combinable_with: tuple[ServiceId, ...] = ()
     workshop_ids: tuple[WorkshopId, ...] = ()
+    cancellation_deadline_minutes: int | None = None  # None: the tenant's
 
     def spec(self, duration: timedelta | None = None) -> ServiceSpec:
         return ServiceSpec(
@@ -153,6 +154,7 @@ class Service:
             slot_interval_minutes=doc.get("slot_interval_minutes", 15),
             buffer_before_minutes=doc.get("buffer_before_minutes", 0),
             buffer_after_minutes=doc.get("buffer_after_minutes", 0),
+            cancellation_deadline_minutes=doc.get("cancellation_deadline_minutes"),
             capacity=doc.get("capacity", 1),
             online_bookable=doc.get("online_bookable", True),
             group_min=doc.get("group_min", 1),

@@ -11,12 +11,14 @@ DomainError
     ├── BookingCancelled     BOOKING_CANCELLED
     ├── AmbiguousBookingId   AMBIGUOUS_BOOKING_ID
     ├── ActiveBookingExists  ACTIVE_BOOKING_EXISTS
+    ├── CancellationWindowClosed CANCELLATION_WINDOW_CLOSED (.deadline)
     └── SourceNotAllowed     BOOKING_SOURCE_NOT_ALLOWED
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, ClassVar
 
 
@@ -106,6 +108,18 @@ class SlotTaken(Conflict):
         )
         self.reason = reason
         self.service_id = service_id
+
+
+class CancellationWindowClosed(Conflict):
+    code = "CANCELLATION_WINDOW_CLOSED"
+
+    def __init__(self, booking_id: str, deadline: datetime) -> None:
+        super().__init__(
+            f"Booking {booking_id} could be cancelled or rescheduled until "
+            f"{deadline.isoformat()}; ask the workshop",
+            lastTimeToCancel=deadline.isoformat(),
+        )
+        self.deadline = deadline
 
 
 class ReservationExpired(Conflict):

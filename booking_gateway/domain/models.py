@@ -68,6 +68,9 @@ class TenantSettings:
     reservation_hold_minutes: int = 15
     minimum_notice_minutes: int = 60
     booking_horizon_days: int = 180
+    # Customer-side tokens may cancel or reschedule until this long before the start (BokaMera
+    # LastTimeToUnBook); a service may set its own. Staff may always.
+    cancellation_deadline_minutes: int = 0
 
 
 @dataclass(frozen=True, slots=True)

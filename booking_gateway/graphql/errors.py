@@ -18,6 +18,7 @@ import strawberry
 from graphql import GraphQLError, GraphQLSyntaxError
 
 from booking_gateway.domain.errors import (
+    CancellationWindowClosed,
     Conflict,
     DatabaseUnavailable,
     DomainError,
@@ -170,9 +171,18 @@ class RevisionMismatchError(Error):
     actual: int = strawberry.field(description="Its revision now: reload and retry.")
 
 
+@strawberry.type(
+    description="The cancellation deadline has passed: customer-side tokens can no longer "
+    "cancel or reschedule; the workshop can."
+)
+class CancellationWindowClosedError(Error):
+    last_time_to_cancel: datetime = strawberry.field(description="The deadline (UTC).")
+
+
 ErrorMember = (
     SlotUnavailableError
     | ReservationExpiredError
+    | CancellationWindowClosedError
     | InvalidTransitionError
     | RevisionMismatchError
     | ValidationError
@@ -195,6 +205,10 @@ def error_member(exc: DomainError) -> ErrorMember:
             message=exc.message,
             code=exc.code,
             expired_at=datetime.fromisoformat(exc.details["expiredAt"]),
+        )
+    if isinstance(exc, CancellationWindowClosed):
+        return CancellationWindowClosedError(
+            message=exc.message, code=exc.code, last_time_to_cancel=exc.deadline
         )
     if isinstance(exc, InvalidTransition):
         return InvalidTransitionError(

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from booking_gateway.domain.cancellation import MAX_DEADLINE_MINUTES
 from booking_gateway.domain.errors import FieldProblem, PermissionDenied, ValidationFailed
 from booking_gateway.domain.ids import new_workshop_id
 from booking_gateway.domain.models import TenantSettings, Workshop
@@ -25,12 +26,14 @@ class SettingsChange:
     minimum_notice_minutes: int | None = None
     booking_horizon_days: int | None = None
     customer_changes_need_approval: bool | None = None
+    cancellation_deadline_minutes: int | None = None
 
 
 POLICY_RANGES = {
     "reservation_hold_minutes": ("reservationHoldMinutes", 1, 120),
     "minimum_notice_minutes": ("minimumNoticeMinutes", 0, 7 * 24 * 60),
     "booking_horizon_days": ("bookingHorizonDays", 1, 730),
+    "cancellation_deadline_minutes": ("cancellationDeadlineMinutes", 0, MAX_DEADLINE_MINUTES),
 }
 
 

@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
+from booking_gateway.domain.cancellation import last_time_to_cancel
 from booking_gateway.domain.catalog import Customer, WorkshopResource
-from booking_gateway.domain.models import AuditEvent, Booking, Workshop
+from booking_gateway.domain.models import AuditEvent, Booking, TenantSettings, Workshop
 from booking_gateway.domain.principal import Principal, Scope
 from booking_gateway.services import UnitOfWork
+from booking_gateway.services.operations import cancellation_minutes
 
 
 class BookingReader:
     def __init__(self, uow: UnitOfWork, principal: Principal) -> None:
         self._repos = uow.read()
         self._principal = principal
+        self._settings: TenantSettings | None = None
+
+    async def last_time_to_cancel(self, booking: Booking) -> datetime:
+        """Until when a customer-side token may cancel or reschedule ``booking``."""
+        if self._settings is None:
+            self._settings = await self._repos.tenants.settings()
+        minutes = await cancellation_minutes(self._repos, booking, self._settings)
+        return last_time_to_cancel(booking, minutes)
 
     async def get(self, booking_id: str) -> Booking | None:
         self._principal.require(Scope.BOOKINGS_READ)

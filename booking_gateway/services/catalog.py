@@ -12,6 +12,7 @@ from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
+from booking_gateway.domain.cancellation import MAX_DEADLINE_MINUTES
 from booking_gateway.domain.catalog import (
     CustomField,
     CustomFieldType,
@@ -48,6 +49,7 @@ class ServiceInput:
     slot_interval_minutes: int = 15
     buffer_before_minutes: int = 0
     buffer_after_minutes: int = 0
+    cancellation_deadline_minutes: int | None = None
     capacity: int = 1
     online_bookable: bool = True
     group_min: int = 1
@@ -113,6 +115,14 @@ def check_service(p: Problems, data: ServiceInput) -> None:
         p.add("slotIntervalMinutes", "must be a multiple of 5")
     _between(p, "bufferBeforeMinutes", data.buffer_before_minutes, 0, 480)
     _between(p, "bufferAfterMinutes", data.buffer_after_minutes, 0, 480)
+    if data.cancellation_deadline_minutes is not None:
+        _between(
+            p,
+            "cancellationDeadlineMinutes",
+            data.cancellation_deadline_minutes,
+            0,
+            MAX_DEADLINE_MINUTES,
+        )
     _between(p, "maxNumberOfReservations", data.capacity, 1, 1000)
     _between(p, "groupBooking.min", data.group_min, 1, 1000)
     _between(p, "groupBooking.max", data.group_max, data.group_min, 1000)
@@ -270,6 +280,7 @@ class CatalogService:
                 slot_interval_minutes=data.slot_interval_minutes,
                 buffer_before_minutes=data.buffer_before_minutes,
                 buffer_after_minutes=data.buffer_after_minutes,
+                cancellation_deadline_minutes=data.cancellation_deadline_minutes,
                 capacity=data.capacity,
                 online_bookable=data.online_bookable,
                 group_min=data.group_min,

@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from booking_gateway.domain.cancellation import check_can_cancel
 from booking_gateway.domain.errors import (
     Conflict,
     FieldProblem,
@@ -32,9 +33,19 @@ from booking_gateway.domain.status import ACTIVE, TRANSITIONS, allowed
 from booking_gateway.domain.validation import Problems
 from booking_gateway.services import Clock, UnitOfWork, record, utc_now
 from booking_gateway.services.booking_status import BookingStatusService, TransitionInput
-from booking_gateway.services.operations import MAX_PAGE_SIZE, Target, lock, require_staff, save
+from booking_gateway.services.operations import (
+    MAX_PAGE_SIZE,
+    Target,
+    cancellation_minutes,
+    lock,
+    require_staff,
+    save,
+)
 from booking_gateway.services.placement import PlacementService
 from booking_gateway.services.ports import Repositories
+
+# Customer-side tokens may do (or ask for) these only until the booking's cancellation deadline.
+_BEFORE_DEADLINE = frozenset({ChangeKind.CANCEL, ChangeKind.RESCHEDULE})
 
 
 class ChangeRequestService:
@@ -184,6 +195,9 @@ class ChangeRequestService:
         async with self._uow.begin() as repos:
             [booking] = await lock(repos, Target(booking_id=booking_id), expected_revision)
             settings = await repos.tenants.settings()
+            if kind in _BEFORE_DEADLINE and not self._principal.is_staff:
+                minutes = await cancellation_minutes(repos, booking, settings)
+                check_can_cancel(booking, minutes, now)
             if not self._principal.is_staff and settings.customer_changes_need_approval:
                 request = ChangeRequest(
                     id=str(uuid.uuid4()),

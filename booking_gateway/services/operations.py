@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
+from booking_gateway.domain.cancellation import deadline_minutes
 from booking_gateway.domain.errors import (
     FieldProblem,
     NotFound,
@@ -21,7 +22,7 @@ from booking_gateway.domain.errors import (
     RevisionMismatch,
     ValidationFailed,
 )
-from booking_gateway.domain.models import AuditAction, Booking, RequestMeta
+from booking_gateway.domain.models import AuditAction, Booking, RequestMeta, TenantSettings
 from booking_gateway.domain.principal import Principal, Scope
 from booking_gateway.services import record
 from booking_gateway.services.ports import Repositories
@@ -93,3 +94,13 @@ async def save(
         now=now,
     )
     return saved
+
+
+async def cancellation_minutes(
+    repos: Repositories, booking: Booking, settings: TenantSettings
+) -> int:
+    """The booking's cancellation deadline in minutes before its start: its service's own,
+    else the tenant's."""
+    service = await repos.services.get(booking.service_id) if booking.service_id else None
+    own = service.cancellation_deadline_minutes if service is not None else None
+    return deadline_minutes(own, settings.cancellation_deadline_minutes)

@@ -47,6 +47,7 @@ def settings_from_document(raw: dict[str, Any] | None) -> TenantSettings:
         reservation_hold_minutes=raw.get("reservationHoldMinutes", 15),
         minimum_notice_minutes=raw.get("minimumNoticeMinutes", 60),
         booking_horizon_days=raw.get("bookingHorizonDays", 180),
+        cancellation_deadline_minutes=raw.get("cancellationDeadlineMinutes", 0),
     )
 
 
@@ -58,6 +59,7 @@ def settings_document(settings: TenantSettings) -> dict[str, object]:
         "reservationHoldMinutes": settings.reservation_hold_minutes,
         "minimumNoticeMinutes": settings.minimum_notice_minutes,
         "bookingHorizonDays": settings.booking_horizon_days,
+        "cancellationDeadlineMinutes": settings.cancellation_deadline_minutes,
     }
 
 

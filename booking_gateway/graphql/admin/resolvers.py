@@ -55,6 +55,7 @@ class AdminMutations:
                     reservation_hold_minutes=input.reservation_hold_minutes,
                     minimum_notice_minutes=input.minimum_notice_minutes,
                     booking_horizon_days=input.booking_horizon_days,
+                    cancellation_deadline_minutes=input.cancellation_deadline_minutes,
                     customer_changes_need_approval=input.customer_changes_need_approval,
                 )
             )

@@ -38,6 +38,11 @@ class TenantSettings:
     booking_horizon_days: int = strawberry.field(
         description="Latest start, in days from now (default 180)."
     )
+    cancellation_deadline_minutes: int = strawberry.field(
+        description="Customer-side tokens may cancel or reschedule until this many minutes "
+        "before the start (default 0: until the start); a service may set its own. Staff "
+        "may always."
+    )
 
     @classmethod
     def from_domain(cls, s: models.TenantSettings) -> TenantSettings:
@@ -48,6 +53,7 @@ class TenantSettings:
             reservation_hold_minutes=s.reservation_hold_minutes,
             minimum_notice_minutes=s.minimum_notice_minutes,
             booking_horizon_days=s.booking_horizon_days,
+            cancellation_deadline_minutes=s.cancellation_deadline_minutes,
         )
 
 
@@ -70,6 +76,9 @@ class UpdateTenantSettingsInput:
     )
     booking_horizon_days: int | None = strawberry.field(
         default=None, description="Booking horizon, 1-730 days."
+    )
+    cancellation_deadline_minutes: int | None = strawberry.field(
+        default=None, description="Cancellation deadline before the start, 0-43200 minutes."
     )
 
 

@@ -242,6 +242,15 @@ class Booking:
     service_id: strawberry.Private[str | None]
     customer_id: strawberry.Private[str | None]
     resource_ids: strawberry.Private[tuple[str, ...]]
+    source: strawberry.Private[models.Booking]
+
+    @strawberry.field(
+        description="Until when customer-side tokens may cancel or reschedule it (the "
+        "service's cancellation deadline, else the tenant's, before the start); staff may "
+        "always."
+    )
+    async def last_time_to_cancel(self, info: strawberry.Info[Context, None]) -> datetime:
+        return await info.context.bookings.last_time_to_cancel(self.source)
 
     @strawberry.field(description="Staff notes; null for customer-side tokens.")
     def internal_comment(self, info: strawberry.Info[Context, None]) -> str | None:
@@ -363,6 +372,7 @@ class Booking:
             service_id=b.service_id,
             customer_id=b.customer_id,
             resource_ids=tuple(b.resource_ids),
+            source=b,
         )
 
 

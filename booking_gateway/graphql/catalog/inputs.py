@@ -75,6 +75,11 @@ class ServiceInput:
     slot_interval_minutes: int = strawberry.field(default=15, description="Start grid, 5-1440.")
     buffer_before_minutes: int = strawberry.field(default=0, description="0-480.")
     buffer_after_minutes: int = strawberry.field(default=0, description="0-480.")
+    cancellation_deadline_minutes: int | None = strawberry.field(
+        default=None,
+        description="Customer-side tokens may cancel or reschedule until this many minutes "
+        "before the start, 0-43200; null: the tenant's setting.",
+    )
     max_number_of_reservations: int = strawberry.field(
         default=1, description="Capacity: concurrent spots, 1-1000."
     )
@@ -112,6 +117,7 @@ class ServiceInput:
             slot_interval_minutes=self.slot_interval_minutes,
             buffer_before_minutes=self.buffer_before_minutes,
             buffer_after_minutes=self.buffer_after_minutes,
+            cancellation_deadline_minutes=self.cancellation_deadline_minutes,
             capacity=self.max_number_of_reservations,
             online_bookable=self.online_bookable,
             group_min=self.group_booking_min,

@@ -162,6 +162,9 @@ class Service:
     slot_interval_minutes: int = strawberry.field(description="Start-time grid.")
     buffer_before_minutes: int = strawberry.field(description="Blocked before a visit.")
     buffer_after_minutes: int = strawberry.field(description="Blocked after a visit.")
+    cancellation_deadline_minutes: int | None = strawberry.field(
+        description="Its own cancellation deadline in minutes before the start; null: the tenant's."
+    )
     max_number_of_reservations: int = strawberry.field(
         description="Capacity: spots of this service at the same time."
     )
@@ -205,6 +208,7 @@ class Service:
             slot_interval_minutes=s.slot_interval_minutes,
             buffer_before_minutes=s.buffer_before_minutes,
             buffer_after_minutes=s.buffer_after_minutes,
+            cancellation_deadline_minutes=s.cancellation_deadline_minutes,
             max_number_of_reservations=s.capacity,
             online_bookable=s.online_bookable,
             group_booking=GroupBooking(min=s.group_min, max=s.group_max),

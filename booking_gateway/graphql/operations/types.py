@@ -11,6 +11,7 @@ from booking_gateway.domain.models import BookingStatus
 from booking_gateway.graphql.bookings.types import Booking, BookingMessage
 from booking_gateway.graphql.context import Context
 from booking_gateway.graphql.errors import (
+    CancellationWindowClosedError,
     ConflictError,
     InvalidTransitionError,
     NotFoundError,
@@ -223,6 +224,7 @@ TransitionBookingsResult = Annotated[
 BookingChangeResult = Annotated[
     BookingsChanged
     | ChangeRequested
+    | CancellationWindowClosedError
     | SlotUnavailableError
     | InvalidTransitionError
     | RevisionMismatchError
