@@ -25,7 +25,7 @@ OUTCOME = """
     ... on CancellationWindowClosedError { code message lastTimeToCancel }
 """
 CANCEL = (
-    "mutation($id: ID!) { cancelBookings(target: {bookingId: $id}, reason: \"ill\") {"
+    'mutation($id: ID!) { cancelBookings(target: {bookingId: $id}, reason: "ill") {'
     + OUTCOME
     + "} }"
 )
