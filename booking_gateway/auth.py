@@ -109,8 +109,8 @@ def _principal_from_claims(claims: dict[str, Any]) -> Principal:
         raise AuthenticationError("The token's 'scope' claim must be a space-separated string")
     scopes = frozenset(scope.split())
     customer = claims.get("customer")
-    if customer is not None:
-        if not isinstance(customer, str) or not PERSONAL_IDENTIFIER_RE.match(customer):
+    if "customer" in claims:  # present, even as null: it must name the customer
+        if not isinstance(customer, str) or not PERSONAL_IDENTIFIER_RE.fullmatch(customer):
             raise AuthenticationError(
                 "The token's 'customer' claim must be the customer's personal identifier"
             )

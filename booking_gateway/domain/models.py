@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -71,6 +71,13 @@ class TenantSettings:
     # Customer-side tokens may cancel or reschedule until this long before the start (BokaMera
     # LastTimeToUnBook); a service may set its own. Staff may always.
     cancellation_deadline_minutes: int = 0
+
+
+def vehicle_policy_since(now: datetime) -> date:
+    """One active booking per vehicle counts appointments from this date on: a booking whose
+    appointment date is before yesterday (UTC, so every zone's today is included) is past
+    and never blocks a new one, even if nobody completed it."""
+    return (now.astimezone(UTC) - timedelta(days=1)).date()
 
 
 @dataclass(frozen=True, slots=True)

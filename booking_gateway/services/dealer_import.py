@@ -50,6 +50,7 @@ from booking_gateway.domain.models import (
     BookingStatus,
     RequestMeta,
     TenantSettings,
+    vehicle_policy_since,
 )
 from booking_gateway.domain.principal import Principal, Scope
 from booking_gateway.domain.status import ACTIVE
@@ -170,7 +171,9 @@ class DealerImportService:
             existing = await repos.bookings.get_by_key(checked.source, checked.external_id)
             if existing is not None:
                 return InsertResult(Inserted.EXISTS, existing)
-            other = await repos.bookings.active_for_vehicle(checked.vin)
+            other = await repos.bookings.active_for_vehicle(
+                checked.vin, since=vehicle_policy_since(candidate.created_at)
+            )
             if other is not None:
                 raise _active_exists(other)
             return await repos.dealer_import.insert(candidate, event, config.revision)
@@ -262,7 +265,9 @@ class DealerImportService:
             return changed if written else None
         async with self._transaction(repos, in_transaction) as locked:
             await locked.tenants.lock()
-            other = await locked.bookings.active_for_vehicle(checked.vin, exclude=existing.id)
+            other = await locked.bookings.active_for_vehicle(
+                checked.vin, since=vehicle_policy_since(now), exclude=existing.id
+            )
             if other is not None:
                 raise _active_exists(other)
             written = await locked.dealer_import.update(changed, existing.revision, event)

@@ -31,6 +31,7 @@ from booking_gateway.domain.catalog import (
     Service,
 )
 from booking_gateway.domain.errors import (
+    ActiveBookingExists,
     Conflict,
     FieldProblem,
     NotFound,
@@ -47,6 +48,7 @@ from booking_gateway.domain.models import (
     Precision,
     RequestMeta,
     Workshop,
+    vehicle_policy_since,
 )
 from booking_gateway.domain.principal import Principal, Scope
 from booking_gateway.domain.scheduling import AllocatedService, Timeslot, compute_timeslots
@@ -151,8 +153,14 @@ class OnlineBookingService:
             return reservation
 
     async def get_reservation(self, reservation_id: str) -> Reservation | None:
+        """The reservation as it is now: a hold past its expiry reads ``EXPIRED`` at once,
+        whether or not a later write has marked it so."""
         self._principal.require(Scope.BOOKINGS_READ)
-        return await self._uow.read().reservations.get(reservation_id)
+        found = await self._uow.read().reservations.get(reservation_id)
+        held = found is not None and found.status is ReservationStatus.HELD
+        if found is not None and held and not found.is_live(self._clock()):
+            return replace(found, status=ReservationStatus.EXPIRED)
+        return found
 
     async def release(self, reservation_id: str) -> Reservation:
         self._principal.require(Scope.BOOKINGS_WRITE)
@@ -279,8 +287,12 @@ class OnlineBookingService:
         extras = check_extras(p, details)
         vin = p.vin("vin", details.vin) if details.vin is not None else None
         if details.quantities:
-            spots_from_quantities(p, services, details, spots)
+            wanted = spots_from_quantities(p, services, details, spots)
+            if reservation_id is not None and wanted != spots:
+                p.add("quantities", f"take {wanted} spots; the reservation holds {spots}")
         p.raise_if_any()
+        if vin is not None:
+            await self._one_active_per_vehicle(repos, vin, now)
         customer = await self._customer(repos, details, now)
         zone = ZoneInfo(workshop.time_zone)
         contact = None
@@ -329,6 +341,20 @@ class OnlineBookingService:
             )
             booked.append(booking)
         return booked
+
+    async def _one_active_per_vehicle(self, repos: Repositories, vin: str, now: datetime) -> None:
+        """The tenant's one-active-booking-per-vehicle policy, as the dealer import applies
+        it: checked under the tenant's lock, so two bookings of one vehicle cannot race."""
+        settings = await repos.tenants.settings()
+        if not settings.one_active_booking_per_vehicle:
+            return
+        await repos.tenants.lock()
+        other = await repos.bookings.active_for_vehicle(vin, since=vehicle_policy_since(now))
+        if other is not None:
+            # Nothing of the other booking is named: it may be another customer's.
+            raise ActiveBookingExists(
+                "This vehicle already has an active booking; the tenant allows one per vehicle"
+            )
 
     async def _customer(
         self, repos: Repositories, details: BookingDetails, now: datetime

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from booking_gateway.domain.booking_details import check_spots
 from booking_gateway.domain.catalog import ReservationStatus, Service, opening_hours
-from booking_gateway.domain.errors import NotFound, SlotTaken
+from booking_gateway.domain.errors import FieldProblem, NotFound, SlotTaken, ValidationFailed
 from booking_gateway.domain.models import (
     Appointment,
     Booking,
@@ -34,6 +34,7 @@ from booking_gateway.domain.scheduling import (
     Unavailable,
     check_slot,
 )
+from booking_gateway.domain.scheduling.clock import opening_windows
 from booking_gateway.domain.validation import Problems
 from booking_gateway.services.ports import Repositories
 
@@ -175,6 +176,8 @@ class PlacementService:
         )
         if isinstance(outcome, Unavailable):
             raise SlotTaken(outcome.reason.value, outcome.service_id)
+        if not (self._principal.is_staff or visit.outside_opening_hours):
+            _require_on_grid(plan, visit.start)
         return outcome
 
     async def move(
@@ -272,3 +275,23 @@ def in_order(found: Mapping[ServiceId, Service], ids: Sequence[str]) -> list[Ser
 def workshop_hours(workshop: Workshop) -> Any:
     """The workshop's opening hours, as the scheduler reads them."""
     return opening_hours(workshop.time_zone, workshop.opening_hours, workshop.special_days)
+
+
+def _require_on_grid(plan: Plan, start: datetime) -> None:
+    """A customer-side start must be one that ``timeslots`` offers: on the first service's
+    grid, counted from the opening of the window it falls in (staff may book in between)."""
+    hours = workshop_hours(plan.workshop)
+    step = plan.query.services[0].slot_interval
+    for opens, closes in opening_windows(hours, start.astimezone(hours.zone).date()):
+        if opens <= start < closes and (start - opens) % step:
+            minutes = int(step.total_seconds() // 60)
+            first = opens.astimezone(hours.zone).strftime("%H:%M")
+            raise ValidationFailed(
+                [
+                    FieldProblem(
+                        "startsAt",
+                        f"is not a start time of this service: starts are every {minutes} "
+                        f"minutes from {first}",
+                    )
+                ]
+            )

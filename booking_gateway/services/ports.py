@@ -10,7 +10,7 @@ loading the SQL code.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from booking_gateway.domain.catalog import (
@@ -85,7 +85,7 @@ class BookingRepository(Protocol):
     ) -> list[Booking]: ...
 
     async def active_for_vehicle(
-        self, vin: str, *, exclude: str | None = None
+        self, vin: str, *, since: date, exclude: str | None = None
     ) -> Booking | None: ...
 
     async def add(self, booking: Booking) -> None: ...

@@ -25,6 +25,9 @@ from tests.api.queries import (
 )
 from tests.conftest import FIXED_NOW, Api
 
+NEXT_WEEK = (FIXED_NOW + timedelta(days=7)).date().isoformat()
+TWO_DAYS_AGO = (FIXED_NOW - timedelta(days=2)).date().isoformat()
+
 
 async def by_key(api: Api, source: str = "user", booking_id: str = "12345") -> dict[str, Any]:
     data = await api.ok(BY_KEY, {"source": source, "bookingId": booking_id})
@@ -272,9 +275,9 @@ async def test_tenant_can_allow_its_own_sources(api: Api) -> None:
 
 
 async def test_one_active_booking_per_vehicle_policy(api: Api) -> None:
-    # given the policy is on and the vehicle has an active booking
+    # given the policy is on and the vehicle has an active booking next week
     await api.ok(UPDATE_SETTINGS, {"input": {"oneActiveBookingPerVehicle": True}})
-    await api.ok(ADD, {"input": booking_input(bookingId="first")})
+    await api.ok(ADD, {"input": booking_input(bookingId="first", appointmentDate=NEXT_WEEK)})
 
     # when another booking for the same vehicle arrives
     error = await api.error(ADD, {"input": booking_input(bookingId="second")})
@@ -287,6 +290,18 @@ async def test_one_active_booking_per_vehicle_policy(api: Api) -> None:
     await api.ok(CANCEL, {"input": {"bookingId": "first"}})
     await api.ok(ADD, {"input": booking_input(bookingId="second")})
     await api.ok(ADD, {"input": booking_input(bookingId="second")})
+
+
+async def test_a_past_booking_never_blocks_the_vehicles_next_one(api: Api) -> None:
+    # given the policy is on and the vehicle's only booking was two days ago, never completed
+    await api.ok(UPDATE_SETTINGS, {"input": {"oneActiveBookingPerVehicle": True}})
+    await api.ok(ADD, {"input": booking_input(bookingId="old", appointmentDate=TWO_DAYS_AGO)})
+
+    # when a new booking for the vehicle arrives
+    added = await api.ok(ADD, {"input": booking_input(bookingId="new")})
+
+    # then it is accepted
+    assert added["addBooking"]
 
 
 async def test_policy_is_off_by_default(api: Api) -> None:
@@ -367,7 +382,10 @@ async def test_concurrent_adds_for_one_vehicle_under_the_policy_admit_one(api: A
 
     # when twenty different bookings for one vehicle race
     responses = await asyncio.gather(
-        *(api.post(ADD, {"input": booking_input(bookingId=f"v-{i}")}) for i in range(20))
+        *(
+            api.post(ADD, {"input": booking_input(bookingId=f"v-{i}", appointmentDate=NEXT_WEEK)})
+            for i in range(20)
+        )
     )
 
     # then exactly one is accepted and the rest are ACTIVE_BOOKING_EXISTS

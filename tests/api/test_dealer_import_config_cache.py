@@ -4,11 +4,12 @@ applies only while the configuration revision it was built from is current."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from booking_gateway.db.engine import Db
 from tests.api.queries import ADD, BY_KEY, CREATE_WORKSHOP, UPDATE_SETTINGS, booking_input
-from tests.conftest import Api
+from tests.conftest import FIXED_NOW, Api
 
 
 async def _workshop(api: Api, dealer: str) -> str:
@@ -97,7 +98,8 @@ async def test_a_vehicle_freed_by_turning_the_policy_off_is_bookable_again(api: 
     # given the one-active-booking policy refused a second booking of a vehicle
     await _workshop(api, "DEU12345N")
     await api.ok(UPDATE_SETTINGS, {"input": {"oneActiveBookingPerVehicle": True}})
-    await _add(api, bookingId="first")
+    next_week = (FIXED_NOW + timedelta(days=7)).date().isoformat()
+    await _add(api, bookingId="first", appointmentDate=next_week)
     error = await api.error(ADD, {"input": booking_input(bookingId="second")})
     assert error["extensions"]["code"] == "ACTIVE_BOOKING_EXISTS"
 

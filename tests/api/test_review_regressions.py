@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -23,7 +24,7 @@ from tests.api.online import (
     workshop,
 )
 from tests.api.queries import ADD, CANCEL, CHANGE, UPDATE_SETTINGS, booking_input
-from tests.conftest import Api
+from tests.conftest import FIXED_NOW, Api
 
 
 def kinds(bodies: list[dict[str, Any]], field: str) -> Counter[str]:
@@ -151,7 +152,11 @@ async def test_the_vehicle_policy_spans_the_tenants_workshops(
         ids.append(made["createWorkshop"]["workshop"]["id"])
     first = api.as_(issuer.issue(tenant=api.tenant, workshop=ids[0]))
     second = api.as_(issuer.issue(tenant=api.tenant, workshop=ids[1]))
-    await first.ok(ADD, {"input": booking_input(bookingId="a", bookingDealer="A1")})
+    next_week = (FIXED_NOW + timedelta(days=7)).date().isoformat()
+    await first.ok(
+        ADD,
+        {"input": booking_input(bookingId="a", bookingDealer="A1", appointmentDate=next_week)},
+    )
     error = await second.error(ADD, {"input": booking_input(bookingId="b", bookingDealer="B1")})
     assert error["extensions"]["code"] == "ACTIVE_BOOKING_EXISTS"
 

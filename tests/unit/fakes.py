@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from booking_gateway.domain.dealer_import import (
     CancelContext,
@@ -74,13 +74,18 @@ class FakeBookings:
             if b.external_id == external_id and source in (None, b.source)
         ]
 
-    async def active_for_vehicle(self, vin: str, *, exclude: str | None = None) -> Booking | None:
+    async def active_for_vehicle(
+        self, vin: str, *, since: date, exclude: str | None = None
+    ) -> Booking | None:
         ended = (BookingStatus.CANCELLED, BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
         return next(
             (
                 b
                 for b in self.rows.values()
-                if b.vin == vin and b.id != exclude and b.status not in ended
+                if b.vin == vin
+                and b.id != exclude
+                and b.status not in ended
+                and b.appointment.local_date >= since
             ),
             None,
         )

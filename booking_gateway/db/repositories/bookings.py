@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from booking_gateway.db.engine import Row
@@ -44,10 +44,11 @@ BY_EXTERNAL_ID = """WHERE {scope b} AND b.external_id = :external_id
 FIND_BY_EXTERNAL_ID = Statement(f"SELECT {COLUMNS} {FROM} {BY_EXTERNAL_ID}")
 FIND_BY_EXTERNAL_ID_LOCKED = Statement(f"SELECT {COLUMNS} {FROM} {BY_EXTERNAL_ID} {LOCK}")
 # Tenant-wide on purpose ({tenant b}): one active booking per vehicle is a tenant policy,
-# whatever workshop holds the other booking.
+# whatever workshop (or customer) holds the other booking. Appointments before :since are past.
 ACTIVE_FOR_VEHICLE = Statement(
     f"""SELECT {COLUMNS} {FROM}
-    WHERE {{tenant b}} AND b.vin = :vin AND b.status = ANY(:statuses) [[ AND b.id <> :exclude ]]
+    WHERE {{tenant b}} AND b.vin = :vin AND b.status = ANY(:statuses)
+        AND b.appointment_date >= :since [[ AND b.id <> :exclude ]]
     LIMIT 1"""
 )
 INSERT_COLUMNS = """id, tenant_id, workshop_id, status, source, external_id, vin,
@@ -243,10 +244,13 @@ class BookingRepository(ScopedRepository):
         rows = await self._fetch(statement, external_id=external_id, source=source)
         return [to_booking(r) for r in rows]
 
-    async def active_for_vehicle(self, vin: str, *, exclude: str | None = None) -> Booking | None:
-        """The tenant's active booking of this vehicle, whatever workshop (a tenant policy)."""
+    async def active_for_vehicle(
+        self, vin: str, *, since: date, exclude: str | None = None
+    ) -> Booking | None:
+        """The tenant's active booking of this vehicle on ``since`` or later, whatever workshop
+        (a tenant policy)."""
         row = await self._fetchrow(
-            ACTIVE_FOR_VEHICLE, vin=vin, statuses=ACTIVE_VALUES, exclude=exclude
+            ACTIVE_FOR_VEHICLE, vin=vin, statuses=ACTIVE_VALUES, since=since, exclude=exclude
         )
         return to_booking(row) if row else None
 
