@@ -6,8 +6,8 @@ A ``Statement`` is SQL text with ``:name`` parameters and two markers:
   workshop-scoped token where the table belongs to a workshop (directly, through its booking or
   through the workshops that offer a service), and the customer of a customer token where the
   table belongs to a customer (a booking by its customer, rows of a booking through it, the
-  customer's own profile, the service history of vehicles in the customer's bookings). Use it
-  everywhere by default.
+  customer's own profile and holds; a vehicle's service history only as the customer's own
+  bookings wrote it). Use it everywhere by default.
 - ``{tenant b}``: the tenant only, for the few reads that are tenant-wide on purpose (the
   one-active-booking-per-vehicle policy, dealer numbers); name why next to the statement.
 
@@ -40,7 +40,7 @@ class TableScope:
     """How a tenant-owned table is scoped: its tenant column, where its workshop is, and
     where its customer is (``customer``: the column holding the customer's row id;
     ``customer_key``: the column holding the customer's personal identifier; ``via_booking``:
-    the booking's; ``via_vin``: the vehicle appears in one of the customer's bookings)."""
+    the booking's)."""
 
     tenant: str = "tenant_id"
     workshop: str | None = None
@@ -48,7 +48,6 @@ class TableScope:
     via_service: str | None = None
     customer: str | None = None
     customer_key: str | None = None
-    via_vin: str | None = None
 
 
 TABLES: dict[str, TableScope] = {
@@ -58,7 +57,7 @@ TABLES: dict[str, TableScope] = {
     "audit_events": TableScope(via_booking="booking_id"),
     "booking_messages": TableScope(via_booking="booking_id"),
     "change_requests": TableScope(via_booking="booking_id"),
-    "service_history": TableScope(via_booking="booking_id", via_vin="vin"),
+    "service_history": TableScope(via_booking="booking_id"),
     "services": TableScope(via_service="id"),
     "service_workshops": TableScope(workshop="workshop_id"),
     "service_groups": TableScope(),
@@ -127,15 +126,10 @@ def _scope_predicate(alias: str, table: str, *, workshop: bool, customer: bool, 
         through = [f"scope_b.id = {alias}.{rule.via_booking}", "scope_b.tenant_id = :tenant"]
         if workshop:
             through.append("scope_b.workshop_id = :workshop")
-        if customer and rule.via_vin is None:
+        if customer:
             through.append(f"scope_b.customer_id = {_CUSTOMER_ROW}")
         if len(through) > 2:
             parts.append(f"EXISTS (SELECT 1 FROM bookings scope_b WHERE {' AND '.join(through)})")
-    if customer and rule.via_vin is not None:
-        parts.append(
-            f"EXISTS (SELECT 1 FROM bookings scope_v WHERE scope_v.tenant_id = :tenant "
-            f"AND scope_v.vin = {alias}.{rule.via_vin} AND scope_v.customer_id = {_CUSTOMER_ROW})"
-        )
     if workshop and rule.via_service is not None:
         parts.append(
             f"EXISTS (SELECT 1 FROM service_workshops scope_sw WHERE scope_sw.service_id = "

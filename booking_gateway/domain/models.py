@@ -201,9 +201,12 @@ class AuditEvent:
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = field(default=None)
 
-    def visible_to(self, principal: Principal) -> AuditEvent:
+    def visible_to(self, principal: Principal) -> AuditEvent | None:
         """The event as ``principal`` may see it: staff-only fields only for staff, customers'
-        personal data only for those who may see it (``Principal.sees_personal_data``)."""
+        personal data only for those who may see it (``Principal.sees_personal_data``); None
+        when the whole event is staff's (an internal message)."""
+        if not principal.is_staff and self.is_internal:
+            return None
         hidden: set[str] = set()
         if not principal.is_staff:
             hidden |= STAFF_ONLY
@@ -219,6 +222,13 @@ class AuditEvent:
             after={k: v for k, v in self.after.items() if k not in hidden}
             if self.after
             else self.after,
+        )
+
+    @property
+    def is_internal(self) -> bool:
+        """Staff's own event: an internal message posted on the booking."""
+        return self.action is AuditAction.MESSAGE_POSTED and bool(
+            (self.after or {}).get("internal")
         )
 
     def changed_fields(self) -> list[tuple[str, Any, Any]]:

@@ -38,7 +38,8 @@ class BookingReader:
         """Events of a booking the caller can see (checked by the caller's read of it)."""
         self._principal.require(Scope.BOOKINGS_READ)
         events = await self._repos.audit.for_booking(booking_id)
-        return [e.visible_to(self._principal) for e in events]
+        shown = (e.visible_to(self._principal) for e in events)
+        return [e for e in shown if e is not None]
 
     async def workshops(self, ids: Sequence[str]) -> list[Workshop | None]:
         """Batch load for the dataloader: one query for all ids, in order."""

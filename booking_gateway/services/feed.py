@@ -81,13 +81,15 @@ class ChangeFeedService:
                 position = decoded
         p.raise_if_any()
         found = await self._feed.after(*position, limit=first + 1)
-        principal = self._principal
-        items = [
-            FeedItem(encode_cursor(e.position), e.event.visible_to(principal))
-            for e in found[:first]
-        ]
+        read = found[:first]
+        items = []
+        for entry in read:
+            visible = entry.event.visible_to(self._principal)
+            if visible is not None:  # staff's own events are skipped, not cut off
+                items.append(FeedItem(encode_cursor(entry.position), visible))
         return FeedPage(
             entries=items,
-            end_cursor=items[-1].cursor if items else after,
+            # The last event read, shown or not: the next page starts after it.
+            end_cursor=encode_cursor(read[-1].position) if read else after,
             has_more=len(found) > first,
         )

@@ -185,7 +185,10 @@ class OnlineBookingService:
             if reservation is None or reservation.status is ReservationStatus.RELEASED:
                 raise NotFound(f"No reservation {reservation_id!r} to confirm")
             if reservation.status is ReservationStatus.CONFIRMED and reservation.group_id:
-                return await repos.bookings.in_group(reservation.group_id)
+                booked = await repos.bookings.in_group(reservation.group_id)
+                if not booked:  # booked for someone this token does not see
+                    raise NotFound(f"No reservation {reservation_id!r} to confirm")
+                return booked
             if not reservation.is_live(now):
                 raise ReservationExpired(
                     f"Reservation {reservation_id!r} expired at "
