@@ -181,7 +181,8 @@ class ChangeRequestService:
             )
             applied = None
             if approve:
-                applied = await self._apply(repos, booking, request.kind, request.payload, now)
+                changed = await self._apply(repos, booking, request.kind, request.payload, now)
+                applied = changed[0]
             return decided, applied
 
     async def _change(
@@ -220,7 +221,7 @@ class ChangeRequestService:
                     now=now,
                 )
                 return ChangeOutcome(request=request)
-            return ChangeOutcome(bookings=[await self._apply(repos, booking, kind, payload, now)])
+            return ChangeOutcome(bookings=await self._apply(repos, booking, kind, payload, now))
 
     async def _apply(
         self,
@@ -229,10 +230,12 @@ class ChangeRequestService:
         kind: ChangeKind,
         payload: Mapping[str, Any],
         now: datetime,
-    ) -> Booking:
+    ) -> list[Booking]:
+        """Apply a change to a locked booking; the bookings it changed (a reschedule moves
+        the whole visit), the named one first."""
         if kind is ChangeKind.CANCEL:
             if booking.status is BookingStatus.CANCELLED:
-                return booking
+                return [booking]
             if BookingStatus.CANCELLED not in TRANSITIONS[booking.status]:
                 raise InvalidTransition(
                     booking.id,
@@ -240,7 +243,7 @@ class ChangeRequestService:
                     "CANCELLED",
                     [s.value for s in allowed(booking.status)],
                 )
-            return await self._status.change(
+            cancelled = await self._status.change(
                 repos,
                 booking,
                 BookingStatus.CANCELLED,
@@ -248,22 +251,29 @@ class ChangeRequestService:
                 reason=payload.get("reason"),
                 message=payload.get("messageToCustomer"),
             )
+            return [cancelled]
         if kind is ChangeKind.UPDATE_NOTES:
             details = dict(booking.details)
             for key in ("internalComment", "commentToCustomer"):
                 if payload.get(key) is not None:
                     details[key] = payload[key]
             changed = replace(booking, details=details)
+            if changed == booking:
+                return [booking]
             action = AuditAction.CHANGED
-        else:
-            if booking.status not in ACTIVE:
-                raise Conflict(f"Booking {booking.id} is {booking.status.value}: it cannot move")
-            start = datetime.fromisoformat(payload["startsAt"])
-            changed = await self._placement.move(repos, booking, start, now)
-            action = AuditAction.RESCHEDULED
-        if changed == booking:
-            return booking
-        return await save(repos, self._principal, self._meta, booking, changed, action, now)
+            return [await save(repos, self._principal, self._meta, booking, changed, action, now)]
+        if booking.status not in ACTIVE:
+            raise Conflict(f"Booking {booking.id} is {booking.status.value}: it cannot move")
+        start = datetime.fromisoformat(payload["startsAt"])
+        moved = await self._placement.move(repos, booking, start, now)
+        saved = [
+            await save(
+                repos, self._principal, self._meta, before, after, AuditAction.RESCHEDULED, now
+            )
+            for before, after in moved
+        ]
+        saved.sort(key=lambda b: b.id != booking.id)
+        return saved or [booking]
 
 
 def _request_doc(request: ChangeRequest) -> dict[str, Any]:

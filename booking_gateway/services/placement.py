@@ -58,6 +58,9 @@ class Visit:
     duration: timedelta | None = None  # staff's estimate, replacing the service's duration
 
 
+Moved = tuple[Booking, Booking]  # a booking before and after re-placing it
+
+
 @dataclass(frozen=True, slots=True)
 class Plan:
     """A visit checked against the catalog and the tenant's policies, ready to place."""
@@ -155,7 +158,9 @@ class PlacementService:
         )
         return Plan(workshop, [r.as_scheduling() for r in pool], services, query, settings)
 
-    async def place(self, repos: Repositories, plan: Plan, visit: Visit, now: datetime) -> Timeslot:
+    async def place(
+        self, repos: Repositories, plan: Plan, visit: Visit, now: datetime, *, on_grid: bool = True
+    ) -> Timeslot:
         """Lock the workshop, sweep expired holds and check the visit's slot against what is
         busy; the slot's lines say when and with which resources each service runs."""
         if visit.start is None:
@@ -176,61 +181,98 @@ class PlacementService:
         )
         if isinstance(outcome, Unavailable):
             raise SlotTaken(outcome.reason.value, outcome.service_id)
-        if not (self._principal.is_staff or visit.outside_opening_hours):
+        if on_grid and not (self._principal.is_staff or visit.outside_opening_hours):
             _require_on_grid(plan, visit.start)
         return outcome
 
     async def move(
         self, repos: Repositories, booking: Booking, start: datetime, now: datetime
-    ) -> Booking:
-        """A booking at a new ``start`` (a reschedule): an online booking's line is re-placed,
-        any other booking simply takes the new time."""
-        if booking.service_id is not None:
-            return await self._move_line(repos, booking, start, now)
+    ) -> list[Moved]:
+        """``booking`` at a new ``start`` (a reschedule), and with it the rest of its visit:
+        every line moves by the same amount (see ``replace_visit``). A booking without
+        allocations (an import) simply takes the new time."""
+        old = booking.appointment.starts_at
+        if booking.service_id is not None and old is not None:
+            lines = await repos.bookings.in_groups([booking.group_key], for_update=True)
+            return await self.replace_visit(repos, lines, now, shift=start - old)
         local = start.astimezone(ZoneInfo(booking.time_zone))
-        return replace(booking, appointment=Appointment(Precision.DATETIME, local.date(), start))
+        after = replace(booking, appointment=Appointment(Precision.DATETIME, local.date(), start))
+        return [(booking, after)]
 
-    async def set_duration(
-        self, repos: Repositories, booking: Booking, duration: timedelta, now: datetime
-    ) -> Booking:
-        """A booking lasting staff's estimated ``duration`` from its start: an online booking's
-        line is re-placed (resources follow the estimate), any other booking gets the new end."""
-        start = booking.appointment.starts_at
-        if start is None:
-            raise AssertionError("only a booking with a start time has a duration")
-        if booking.service_id is not None:
-            return await self._move_line(repos, booking, start, now, duration=duration)
-        return replace(booking, ends_at=start + duration)
+    async def replace_visit(
+        self,
+        repos: Repositories,
+        lines: Sequence[Booking],
+        now: datetime,
+        *,
+        shift: timedelta = timedelta(0),
+        durations: Mapping[str, timedelta] | None = None,
+    ) -> list[Moved]:
+        """Re-place a visit's lines together, atomically (the caller's transaction): each
+        moves by ``shift`` and lasts its ``durations`` entry (staff's estimate) or as long as
+        before. A line that followed another keeps its gap after it, so lines placed back to
+        back stay back to back when an earlier one grows; lines that ran in parallel keep
+        their offset. Nothing overlaps that did not, and the car is never on two resources
+        at once. The first line keeps to the service's grid for customer-side tokens. A line
+        that no longer fits raises ``SlotTaken`` with the blocking reason, and the caller's
+        rollback leaves the visit as it was. Returns the lines that changed, before and
+        after (not yet saved)."""
+        durations = durations or {}
+        placed = sorted(
+            (b for b in lines if b.service_id is not None and b.appointment.starts_at),
+            key=lambda b: (b.appointment.starts_at, b.id),
+        )
+        others = [b for b in lines if b not in placed]
+        moved: list[Moved] = [(b, _shifted(b, shift, durations.get(b.id))) for b in others]
+        moved = [(before, after) for before, after in moved if after != before]
+        if not placed:
+            return moved
+        await repos.allocations.release_bookings([b.id for b in placed])
+        old_end = new_end = None
+        for index, booking in enumerate(placed):
+            start = booking.appointment.starts_at
+            assert start is not None  # noqa: S101 - filtered above
+            end = booking.ends_at or start
+            length = durations.get(booking.id, end - start)
+            if old_end is not None and new_end is not None and start >= old_end:
+                new_start = new_end + (start - old_end)  # it followed: keep the gap
+            else:
+                new_start = start + shift  # the first line, or one running in parallel
+            line = await self._place_line(repos, booking, new_start, length, now, first=index == 0)
+            moved.append((booking, line))
+            old_end = max(old_end or end, end)
+            new_end = max(new_end or new_start + length, new_start + length)
+        return moved
 
-    async def _move_line(
+    async def _place_line(
         self,
         repos: Repositories,
         booking: Booking,
         start: datetime,
+        length: timedelta,
         now: datetime,
         *,
-        duration: timedelta | None = None,
+        first: bool,
     ) -> Booking:
-        """Re-place one booked service line at ``start`` (same service, spots and length, or
-        staff's new ``duration``, which may run past closing but never over busy resources or
-        capacity); the booking keeps its id."""
+        """Place one booked service line at ``start`` for ``length`` (the service's own
+        duration, or staff's estimate, which may run past closing but never over busy
+        resources or capacity); the booking keeps its id."""
         if booking.service_id is None or booking.workshop_id is None:
             raise AssertionError("only online bookings hold allocations")
-        old_start = booking.appointment.starts_at
-        length = (booking.ends_at - old_start) if booking.ends_at and old_start else None
         [service] = await get_services(repos, [booking.service_id])
+        own = timedelta(minutes=service.duration_minutes)
+        estimated = service.fixed_duration and length != own
         visit = Visit(
             workshop_id=booking.workshop_id,
             service_ids=[service.id],
             start=start,
-            end=start + length if length and not service.fixed_duration else None,
+            end=None if service.fixed_duration else start + length,
             spots=booking.spots or 1,
-            duration=duration,
-            outside_opening_hours=duration is not None,
+            duration=length if estimated else None,
+            outside_opening_hours=estimated,
         )
-        await repos.allocations.release_bookings([booking.id])
         plan = await self.plan(repos, visit, now)
-        [line] = (await self.place(repos, plan, visit, now)).allocation
+        [line] = (await self.place(repos, plan, visit, now, on_grid=first)).allocation
         await repos.allocations.allocate(
             workshop_id=booking.workshop_id,
             visit_id=booking.group_key,
@@ -250,6 +292,23 @@ class PlacementService:
             ends_at=line.end,
             resource_ids=tuple(line.resource_ids),
         )
+
+
+def _shifted(booking: Booking, shift: timedelta, length: timedelta | None) -> Booking:
+    """A booking without allocations (an import) moved by ``shift``, lasting ``length``."""
+    start = booking.appointment.starts_at
+    if start is None:
+        return booking
+    start += shift
+    local = start.astimezone(ZoneInfo(booking.time_zone))
+    ends_at = start + length if length is not None else booking.ends_at
+    if length is None and booking.ends_at is not None:
+        ends_at = booking.ends_at + shift
+    return replace(
+        booking,
+        appointment=Appointment(Precision.DATETIME, local.date(), start),
+        ends_at=ends_at,
+    )
 
 
 async def get_workshop(repos: Repositories, workshop_id: str) -> Workshop:

@@ -123,6 +123,10 @@ CONFIRM_BOOKINGS = (
 START_BOOKINGS = "mutation($target: BookingTargetInput!) { startBookings" + TARGETED
 COMPLETE_BOOKINGS = "mutation($target: BookingTargetInput!) { completeBookings" + TARGETED
 NO_SHOW = "mutation($target: BookingTargetInput!) { markNoShow" + TARGETED
+DECLINE_BOOKINGS = (
+    "mutation($target: BookingTargetInput!) {"
+    ' declineBookings(target: $target, reason: "Fully booked") { __typename } }'
+)
 CANCEL_BOOKINGS = """
 mutation($target: BookingTargetInput!) {
   cancelBookings(target: $target, reason: "Not needed") {
@@ -375,6 +379,11 @@ async def _start_bookings(w: World) -> None:
 @probe("Mutation.completeBookings")
 async def _complete_bookings(w: World) -> None:
     await _staff_only(w, COMPLETE_BOOKINGS)
+
+
+@probe("Mutation.declineBookings")
+async def _decline_bookings(w: World) -> None:
+    await _staff_only(w, DECLINE_BOOKINGS)
 
 
 @probe("Mutation.markNoShow")

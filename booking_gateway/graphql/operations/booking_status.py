@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import strawberry
@@ -70,7 +71,20 @@ class BookingStatusMutations:
         info: Info,
         target: Annotated[BookingTargetInput, strawberry.argument(description="What.")],
         duration_minutes: Annotated[
-            int | None, strawberry.argument(description="Estimated duration override.")
+            int | None,
+            strawberry.argument(
+                description="Staff's estimate for one line (target its bookingId), 1-1440: "
+                "the line is re-placed for it, and the lines after it in the visit move along "
+                "so nothing overlaps."
+            ),
+        ] = None,
+        starts_at: Annotated[
+            datetime | None,
+            strawberry.argument(
+                description="A new start for the named line (a group: for its first line); "
+                "the whole visit moves with it, atomically, or nothing moves "
+                "(SlotUnavailableError names the blocking rule)."
+            ),
         ] = None,
         expected_revision: Annotated[
             int | None, strawberry.argument(description="Single booking: its revision.")
@@ -81,7 +95,31 @@ class BookingStatusMutations:
             target,
             BookingStatus.CONFIRMED,
             duration_minutes=duration_minutes,
+            starts_at=starts_at,
             expected_revision=expected_revision,
+        )
+
+    @strawberry.mutation(
+        description="Decline a pending request (MinBil): the lines become CANCELLED with the "
+        "reason kept and the message to the customer on the booking. Staff only; only "
+        "PENDING lines can be declined."
+    )
+    async def decline_bookings(
+        self,
+        info: Info,
+        target: Annotated[BookingTargetInput, strawberry.argument(description="What.")],
+        reason: Annotated[str, strawberry.argument(description="Why (kept on the booking).")],
+        message_to_customer: Annotated[
+            str | None, strawberry.argument(description="Sent to the customer.")
+        ] = None,
+    ) -> TransitionBookingsResult:
+        return await _transition(
+            info,
+            target,
+            BookingStatus.CANCELLED,
+            reason=reason,
+            message_to_customer=message_to_customer,
+            only_from=BookingStatus.PENDING,
         )
 
     @strawberry.mutation(description="Work started.")
