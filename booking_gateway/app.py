@@ -71,6 +71,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> Starlette:
                     "content-type",
                     "x-request-id",
                     "x-organization-namespace",
+                    "x-tenant-id",
                 ],
                 expose_headers=["x-request-id"],
                 max_age=600,

@@ -172,7 +172,7 @@ customers = sa.Table(
     sa.Column("first_name", sa.String(255), nullable=False),
     sa.Column("last_name", sa.String(255), nullable=False),
     sa.Column("email", sa.String(320), nullable=True),
-    sa.Column("phone", sa.String(64), nullable=True),
+    sa.Column("phone", sa.String(255), nullable=True),
     sa.Column("date_of_birth", sa.Date(), nullable=True),
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.UniqueConstraint("tenant_id", "personal_identifier"),

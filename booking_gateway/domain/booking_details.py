@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -16,8 +16,22 @@ from booking_gateway.domain.validation import Problems
 PERSONAL_IDENTIFIER_RE = re.compile(r"^[A-Za-z0-9]{10,48}$")
 # Deliberately permissive (RFC 5322 is looser still); delivery is the real check.
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
-PHONE_RE = re.compile(r"^[0-9+()./ -]{3,32}$")
+PHONE_RE = re.compile(r"^[0-9+()./ -]{3,}$")
 REGISTRATION_RE = re.compile(r"^[A-Za-z0-9 -]{1,16}$")
+
+
+@dataclass(frozen=True, slots=True)
+class DetailLimits:
+    """Longest accepted texts of booking details (the appointment API's (003) limits or more)."""
+
+    name: int = 255
+    email: int = 320
+    phone: int = 255
+    answer: int = 2048
+    comment: int = 4000
+
+
+DETAIL_LIMITS = DetailLimits()
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,22 +59,33 @@ class BookingDetails:
 
 
 def check_customer(
-    p: Problems, customer: CustomerInput, needs_birth_date: bool, today: date
-) -> None:
+    p: Problems,
+    customer: CustomerInput,
+    needs_birth_date: bool,
+    today: date,
+    *,
+    email_required: bool = False,
+) -> CustomerInput:
+    """The customer as given, trimmed; problems named by their ``BookingCustomerInput``
+    fields. ``email_required``: the tenant's ``customerEmailRequired``."""
+    limits = DETAIL_LIMITS
     if not PERSONAL_IDENTIFIER_RE.match(customer.personal_identifier or ""):
         p.add("customer.personalIdentifier", "must be 10-48 letters (A-Z, a-z) and digits")
-    p.text("customer.firstName", customer.first_name, max_length=255, required=True)
-    p.text("customer.lastName", customer.last_name, max_length=255, required=True)
-    email = p.text("customer.email", customer.email, max_length=320)
+    first = p.text("customer.firstName", customer.first_name, max_length=limits.name, required=True)
+    last = p.text("customer.lastName", customer.last_name, max_length=limits.name, required=True)
+    email = p.text("customer.email", customer.email, max_length=limits.email)
     if email and not EMAIL_RE.match(email):
         p.add("customer.email", "is not an e-mail address")
-    phone = p.text("customer.phone", customer.phone, max_length=64)
+    elif email is None and email_required and not p.has("customer.email"):
+        p.add("customer.email", "is required by this tenant")
+    phone = p.text("customer.phoneNumber", customer.phone, max_length=limits.phone)
     if phone and not PHONE_RE.match(phone):
-        p.add("customer.phone", "may hold digits, spaces and + ( ) . / - only")
+        p.add("customer.phoneNumber", "may hold digits, spaces and + ( ) . / - only")
     if customer.date_of_birth is None and needs_birth_date:
         p.add("customer.dateOfBirth", "is required for this service")
     if customer.date_of_birth is not None and customer.date_of_birth > today:
         p.add("customer.dateOfBirth", "lies in the future")
+    return replace(customer, first_name=first or "", last_name=last or "", email=email, phone=phone)
 
 
 def spots_from_quantities(
@@ -104,10 +129,10 @@ def check_custom_fields(
             given[field_id] = raw
     checked: dict[str, str] = {}
     for field_id, definition in definitions.items():
-        name = f"customFields.{field_id}"
+        name = f"customFieldValues.{field_id}"
         value = p.text(name, given.pop(field_id, None), max_length=definition.max_length)
         if value is None:
-            if definition.mandatory and name not in {pr.field for pr in p.items}:
+            if definition.mandatory and not p.has(name):
                 p.add(name, definition.mandatory_error_message or f"{definition.name} is required")
             continue
         checked[field_id] = value
@@ -129,24 +154,33 @@ def check_custom_fields(
 def check_answers(
     p: Problems, services: Sequence[Service], details: BookingDetails
 ) -> dict[str, str]:
-    answers = dict(details.answers)
-    known = set()
+    answers: dict[str, str] = {}
+    for i, (question_id, answer) in enumerate(details.answers):
+        if question_id in answers:
+            p.add(f"answers[{i}].questionId", f"{question_id!r} is answered twice")
+        else:
+            answers[question_id] = answer
+    known: set[str] = set()
     for service in services:
+        # A question two services of the visit share is asked, and reported, once.
         for question in service.information_questions:
+            if question.id in known:
+                continue
             known.add(question.id)
-            text = p.text(f"answers.{question.id}", answers.get(question.id), max_length=2000)
-            if question.required and not text:
-                p.add(f"answers.{question.id}", f"{question.text!r} needs an answer")
+            name = f"answers.{question.id}"
+            text = p.text(name, answers.get(question.id), max_length=DETAIL_LIMITS.answer)
+            if question.required and not text and not p.has(name):
+                p.add(name, f"{question.text!r} needs an answer")
         for screening in service.screening_questions:
+            if screening.id in known:
+                continue
             known.add(screening.id)
+            name = f"answers.{screening.id}"
             answer = (answers.get(screening.id) or "").strip().lower()
             if answer not in ("yes", "no"):
-                p.add(f"answers.{screening.id}", f"{screening.text!r} needs yes or no")
+                p.add(name, f"{screening.text!r} needs yes or no")
             elif (answer == "yes") != screening.yes_required_answer:
-                p.add(
-                    f"answers.{screening.id}",
-                    screening.answer_denied_message or "this answer does not allow booking",
-                )
+                p.add(name, screening.answer_denied_message or "this answer does not allow booking")
     for question_id in answers:
         if question_id not in known:
             p.add(f"answers.{question_id}", "is not a question of these services")
@@ -160,9 +194,11 @@ def check_extras(p: Problems, details: BookingDetails) -> dict[str, Any]:
         p.add("registrationNumber", "may hold letters, digits, spaces and - only")
     return {
         "registrationNumber": registration,
-        "internalComment": p.text("internalComment", details.internal_comment, max_length=4000),
+        "internalComment": p.text(
+            "internalComment", details.internal_comment, max_length=DETAIL_LIMITS.comment
+        ),
         "commentToCustomer": p.text(
-            "commentToCustomer", details.comment_to_customer, max_length=4000
+            "commentToCustomer", details.comment_to_customer, max_length=DETAIL_LIMITS.comment
         ),
         "notifications": dict(details.notifications),
         "quantities": [{"priceCategoryId": c, "quantity": q} for c, q in details.quantities],

@@ -34,6 +34,21 @@ def pick_text(values: Mapping[str, str], languages: Sequence[str], fallback: str
     language (``da`` for ``da-DK``), then the fallback language, then any."""
     if not values:
         return ""
+    found = _match(values, languages)
+    if found is not None:
+        return found
+    lowered = {k.lower().replace("_", "-"): v for k, v in values.items()}
+    return lowered.get(fallback) or next(iter(values.values()))
+
+
+def translated(text: str, translations: Mapping[str, str], languages: Sequence[str]) -> str:
+    """A text written once with optional translations (question texts, custom field labels):
+    the translation the Accept-Language list matches as ``pick_text`` does, else ``text``."""
+    found = _match(translations, languages)
+    return text if found is None else found
+
+
+def _match(values: Mapping[str, str], languages: Sequence[str]) -> str | None:
     lowered = {k.lower().replace("_", "-"): v for k, v in values.items()}
     for language in languages:
         tag = language.lower().replace("_", "-")
@@ -43,7 +58,7 @@ def pick_text(values: Mapping[str, str], languages: Sequence[str], fallback: str
         for key, value in lowered.items():
             if key.split("-")[0] == primary:
                 return value
-    return lowered.get(fallback) or next(iter(values.values()))
+    return None
 
 
 class CustomFieldType(StrEnum):
@@ -58,7 +73,7 @@ class CustomFieldType(StrEnum):
 @dataclass(frozen=True, slots=True)
 class CustomField:
     id: str
-    name: str
+    name: str  # the label; ``names`` translate it (language tag -> label)
     type: CustomFieldType = CustomFieldType.TEXT
     description: str | None = None
     mandatory: bool = False
@@ -68,6 +83,7 @@ class CustomField:
     regex_error_message: str | None = None
     values: tuple[str, ...] = ()
     default_value: str | None = None
+    names: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,18 +98,20 @@ class PriceCategory:
 @dataclass(frozen=True, slots=True)
 class InformationQuestion:
     id: str
-    text: str
+    text: str  # ``texts`` translate it (language tag -> text)
     required: bool = False
     clarification: str | None = None
+    texts: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
 class ScreeningQuestion:
     id: str
-    text: str
+    text: str  # ``texts`` translate it (language tag -> text)
     yes_required_answer: bool = True
     clarification: str | None = None
     answer_denied_message: str | None = None
+    texts: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

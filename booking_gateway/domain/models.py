@@ -71,6 +71,9 @@ class TenantSettings:
     # Customer-side tokens may cancel or reschedule until this long before the start (BokaMera
     # LastTimeToUnBook); a service may set its own. Staff may always.
     cancellation_deadline_minutes: int = 0
+    # Online bookings that give the customer inline must give an e-mail address (003-style
+    # appointment tenants turn it on: their confirmation requires one).
+    customer_email_required: bool = False
 
 
 def vehicle_policy_since(now: datetime) -> date:

@@ -28,6 +28,10 @@ class Problems:
     def add(self, field: str, message: str) -> None:
         self.items.append(FieldProblem(field, message))
 
+    def has(self, field: str) -> bool:
+        """Whether ``field`` has a problem already (so a follow-up one is not reported)."""
+        return any(item.field == field for item in self.items)
+
     def raise_if_any(self) -> None:
         if self.items:
             raise ValidationFailed(self.items)

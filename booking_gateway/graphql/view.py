@@ -46,6 +46,9 @@ log = logging.getLogger("booking_gateway.http")
 GRAPHIQL_PAGE = Path(__file__).parent.parent / "static" / "graphiql" / "index.html"
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 NAMESPACE_HEADER = "x-organization-namespace"
+TENANT_HEADER = "x-tenant-id"  # the appointment API's (003) tenant header
+# Optional headers that, when sent, must name the token's tenant.
+TENANT_HEADERS = (NAMESPACE_HEADER, TENANT_HEADER)
 
 
 class RequestRejected(Exception):
@@ -140,11 +143,10 @@ class GraphQLEndpoint:
                 "UNAUTHENTICATED",
                 **{"WWW-Authenticate": f'{challenge}, error="invalid_token"'},
             ) from None
-        namespace = headers.get(NAMESPACE_HEADER)
-        if namespace is not None and namespace != principal.tenant:
-            raise RequestRejected(
-                403, f"{NAMESPACE_HEADER} does not name the token's tenant", "FORBIDDEN"
-            )
+        for name in TENANT_HEADERS:
+            named = headers.get(name)
+            if named is not None and named != principal.tenant:
+                raise RequestRejected(403, f"{name} does not name the token's tenant", "FORBIDDEN")
         return principal
 
     async def _read_body(self, request: Request) -> bytes:

@@ -27,6 +27,7 @@ class SettingsChange:
     booking_horizon_days: int | None = None
     customer_changes_need_approval: bool | None = None
     cancellation_deadline_minutes: int | None = None
+    customer_email_required: bool | None = None
 
 
 POLICY_RANGES = {
@@ -101,6 +102,7 @@ class AdminService:
                         *POLICY_RANGES,
                         "one_active_booking_per_vehicle",
                         "customer_changes_need_approval",
+                        "customer_email_required",
                     )
                     if getattr(change, attribute) is not None
                 },

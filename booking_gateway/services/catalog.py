@@ -124,10 +124,10 @@ def check_service(p: Problems, data: ServiceInput) -> None:
             MAX_DEADLINE_MINUTES,
         )
     _between(p, "maxNumberOfReservations", data.capacity, 1, 1000)
-    _between(p, "groupBooking.min", data.group_min, 1, 1000)
-    _between(p, "groupBooking.max", data.group_max, data.group_min, 1000)
+    _between(p, "groupBookingMin", data.group_min, 1, 1000)
+    _between(p, "groupBookingMax", data.group_max, data.group_min, 1000)
     if data.group_max > data.capacity:
-        p.add("groupBooking.max", "cannot exceed maxNumberOfReservations")
+        p.add("groupBookingMax", "cannot exceed maxNumberOfReservations")
     _ids(p, "priceCategories", data.price_categories)
     for i, category in enumerate(data.price_categories):
         p.text(f"priceCategories[{i}].name", category.name, max_length=255, required=True)
@@ -138,28 +138,34 @@ def check_service(p: Problems, data: ServiceInput) -> None:
             p.add(f"priceCategories[{i}].price", "must be a decimal such as 499.00")
         if not re.fullmatch(r"[A-Z]{3}", category.currency):
             p.add(f"priceCategories[{i}].currency", "must be an ISO 4217 code such as DKK")
-    _ids(p, "informationQuestions", data.information_questions)
-    _ids(p, "screeningQuestions", data.screening_questions)
-    questions: list[InformationQuestion | ScreeningQuestion] = [
-        *data.information_questions,
-        *data.screening_questions,
-    ]
-    for i, question in enumerate(questions):
-        p.text(f"questions[{i}].text", question.text, max_length=1000, required=True)
+    questions: dict[str, Sequence[InformationQuestion | ScreeningQuestion]] = {
+        "informationQuestions": data.information_questions,
+        "screeningQuestions": data.screening_questions,
+    }
+    for kind, listed in questions.items():
+        _ids(p, kind, listed)
+        for i, question in enumerate(listed):
+            p.text(f"{kind}[{i}].questionText", question.text, max_length=1000, required=True)
+            if question.texts:
+                _texts(
+                    p, f"{kind}[{i}].questionTexts", question.texts, required=True, max_length=1000
+                )
     _ids(p, "customFields", data.custom_fields)
     for i, custom in enumerate(data.custom_fields):
         p.text(f"customFields[{i}].name", custom.name, max_length=255, required=True)
+        if custom.names:
+            _texts(p, f"customFields[{i}].names", custom.names, required=True, max_length=255)
         _between(p, f"customFields[{i}].maxLength", custom.max_length, 1, 4000)
         if custom.type is CustomFieldType.DROPDOWN and not custom.values:
             p.add(f"customFields[{i}].values", "a dropdown needs values")
         if custom.regex is not None:
             if len(custom.regex) > 500:
-                p.add(f"customFields[{i}].regex", "must be at most 500 characters")
+                p.add(f"customFields[{i}].regEx", "must be at most 500 characters")
             else:
                 try:
                     re.compile(custom.regex)
                 except re.error as exc:
-                    p.add(f"customFields[{i}].regex", f"is not a regular expression: {exc}")
+                    p.add(f"customFields[{i}].regEx", f"is not a regular expression: {exc}")
     for i, kind in enumerate(data.required_resource_types):
         p.text(f"requiredResourceTypes[{i}]", kind, max_length=64, required=True)
 

@@ -280,9 +280,15 @@ class OnlineBookingService:
         p = Problems()
         today = now.astimezone(ZoneInfo(workshop.time_zone)).date()
         if details.customer is not None:
-            check_customer(
-                p, details.customer, any(s.requires_date_of_birth for s in services), today
+            settings = await repos.tenants.settings()
+            given = check_customer(
+                p,
+                details.customer,
+                any(s.requires_date_of_birth for s in services),
+                today,
+                email_required=settings.customer_email_required,
             )
+            details = replace(details, customer=given)  # trimmed, as stored
         elif details.customer_id is None and customer_required and not self._principal.is_customer:
             p.add("customer", "give the customer's details")
         custom_fields = check_custom_fields(p, services, details)

@@ -395,10 +395,10 @@ async def test_invalid_details_are_all_reported_and_nothing_is_booked(api: Api) 
     assert set(messages) == {
         "customer.personalIdentifier",
         "customer.email",
-        "customFields.plate",
+        "customFieldValues.plate",
         "answers.s1",
     }
-    assert messages["customFields.plate"] == "Like AB 12345"
+    assert messages["customFieldValues.plate"] == "Like AB 12345"
     assert messages["answers.s1"] == "Call us instead"
 
     # and the slot is still free

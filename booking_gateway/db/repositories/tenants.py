@@ -48,6 +48,7 @@ def settings_from_document(raw: dict[str, Any] | None) -> TenantSettings:
         minimum_notice_minutes=raw.get("minimumNoticeMinutes", 60),
         booking_horizon_days=raw.get("bookingHorizonDays", 180),
         cancellation_deadline_minutes=raw.get("cancellationDeadlineMinutes", 0),
+        customer_email_required=bool(raw.get("customerEmailRequired", False)),
     )
 
 
@@ -60,6 +61,7 @@ def settings_document(settings: TenantSettings) -> dict[str, object]:
         "minimumNoticeMinutes": settings.minimum_notice_minutes,
         "bookingHorizonDays": settings.booking_horizon_days,
         "cancellationDeadlineMinutes": settings.cancellation_deadline_minutes,
+        "customerEmailRequired": settings.customer_email_required,
     }
 
 

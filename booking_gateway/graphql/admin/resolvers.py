@@ -57,6 +57,7 @@ class AdminMutations:
                     booking_horizon_days=input.booking_horizon_days,
                     cancellation_deadline_minutes=input.cancellation_deadline_minutes,
                     customer_changes_need_approval=input.customer_changes_need_approval,
+                    customer_email_required=input.customer_email_required,
                 )
             )
         except ValidationFailed as exc:

@@ -43,6 +43,12 @@ class TenantSettings:
         "before the start (default 0: until the start); a service may set its own. Staff "
         "may always."
     )
+    customer_email_required: bool = strawberry.field(
+        description="When true, createBooking and confirmReservation with the customer's "
+        "details inline need `customer.email` (BAD_USER_INPUT on that field otherwise). "
+        "Default false; a tenant following the appointment API (003), whose confirmation "
+        "requires an e-mail address, turns it on."
+    )
 
     @classmethod
     def from_domain(cls, s: models.TenantSettings) -> TenantSettings:
@@ -54,6 +60,7 @@ class TenantSettings:
             minimum_notice_minutes=s.minimum_notice_minutes,
             booking_horizon_days=s.booking_horizon_days,
             cancellation_deadline_minutes=s.cancellation_deadline_minutes,
+            customer_email_required=s.customer_email_required,
         )
 
 
@@ -79,6 +86,11 @@ class UpdateTenantSettingsInput:
     )
     cancellation_deadline_minutes: int | None = strawberry.field(
         default=None, description="Cancellation deadline before the start, 0-43200 minutes."
+    )
+    customer_email_required: bool | None = strawberry.field(
+        default=None,
+        description="Online bookings with inline customer details need an e-mail address "
+        "(turn on for appointment-API (003) tenants).",
     )
 
 

@@ -13,6 +13,10 @@ class LocalizedTextInput:
     text: str = strawberry.field(description="The text.")
 
 
+def _by_language(texts: list[LocalizedTextInput]) -> dict[str, str]:
+    return {t.language: t.text for t in texts}
+
+
 @strawberry.input(description="A price category.")
 class PriceCategoryInput:
     id: strawberry.ID = strawberry.field(description="Unique in the service.")
@@ -25,7 +29,12 @@ class PriceCategoryInput:
 @strawberry.input(description="A free-text question.")
 class InformationQuestionInput:
     id: strawberry.ID = strawberry.field(description="Unique in the service.")
-    question_text: str = strawberry.field(description="The question.")
+    question_text: str = strawberry.field(
+        description="The question; shown when questionTexts has no Accept-Language match."
+    )
+    question_texts: list[LocalizedTextInput] = strawberry.field(
+        default_factory=list, description="The question per language (optional)."
+    )
     clarification_text: str | None = strawberry.field(default=None, description="Help text.")
     required: bool = strawberry.field(default=False, description="An answer is needed.")
 
@@ -33,7 +42,12 @@ class InformationQuestionInput:
 @strawberry.input(description="A yes/no question that can stop a booking.")
 class ScreeningQuestionInput:
     id: strawberry.ID = strawberry.field(description="Unique in the service.")
-    question_text: str = strawberry.field(description="The question.")
+    question_text: str = strawberry.field(
+        description="The question; shown when questionTexts has no Accept-Language match."
+    )
+    question_texts: list[LocalizedTextInput] = strawberry.field(
+        default_factory=list, description="The question per language (optional)."
+    )
     clarification_text: str | None = strawberry.field(default=None, description="Help text.")
     yes_required_answer: bool = strawberry.field(default=True, description="Only yes books.")
     answer_denied_message: str | None = strawberry.field(
@@ -44,7 +58,12 @@ class ScreeningQuestionInput:
 @strawberry.input(description="A custom field of bookings of the service.")
 class CustomFieldInput:
     id: strawberry.ID = strawberry.field(description="Unique in the service.")
-    name: str = strawberry.field(description="Label.")
+    name: str = strawberry.field(
+        description="Label; shown when names has no Accept-Language match."
+    )
+    names: list[LocalizedTextInput] = strawberry.field(
+        default_factory=list, description="Label per language (optional)."
+    )
     data_type: catalog.CustomFieldType = strawberry.field(
         default=catalog.CustomFieldType.TEXT, description="How it is entered."
     )
@@ -109,8 +128,8 @@ class ServiceInput:
 
     def to_domain(self) -> DomainServiceInput:
         return DomainServiceInput(
-            names={t.language: t.text for t in self.names},
-            descriptions={t.language: t.text for t in self.descriptions},
+            names=_by_language(self.names),
+            descriptions=_by_language(self.descriptions),
             duration_minutes=self.duration_minutes,
             workshop_ids=[str(w) for w in self.workshop_ids],
             fixed_duration=self.fixed_duration,
@@ -128,7 +147,11 @@ class ServiceInput:
             ],
             information_questions=[
                 catalog.InformationQuestion(
-                    str(q.id), q.question_text, q.required, q.clarification_text
+                    str(q.id),
+                    q.question_text,
+                    q.required,
+                    q.clarification_text,
+                    texts=_by_language(q.question_texts),
                 )
                 for q in self.information_questions
             ],
@@ -139,6 +162,7 @@ class ServiceInput:
                     q.yes_required_answer,
                     q.clarification_text,
                     q.answer_denied_message,
+                    texts=_by_language(q.question_texts),
                 )
                 for q in self.screening_questions
             ],
@@ -155,6 +179,7 @@ class ServiceInput:
                     regex_error_message=f.reg_ex_error_message,
                     values=tuple(f.values),
                     default_value=f.default_value,
+                    names=_by_language(f.names),
                 )
                 for f in self.custom_fields
             ],

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 import strawberry
 
 from booking_gateway.domain import catalog, models
-from booking_gateway.domain.catalog import pick_text
+from booking_gateway.domain.catalog import pick_text, translated
 from booking_gateway.graphql.context import Context
 
 
@@ -113,7 +113,13 @@ class PriceCategory:
 @strawberry.type(description="A question the customer answers in free text.")
 class InformationQuestion:
     id: strawberry.ID = strawberry.field(description="Question id.")
-    question_text: str = strawberry.field(description="The question.")
+    question_text: str = strawberry.field(
+        description="The question in the Accept-Language language when it is translated "
+        "to it, else as written."
+    )
+    question_texts: list[LocalizedText] = strawberry.field(
+        description="Every translation of the question."
+    )
     clarification_text: str | None = strawberry.field(description="Help text.")
     required: bool = strawberry.field(description="An answer is needed to book.")
 
@@ -121,7 +127,13 @@ class InformationQuestion:
 @strawberry.type(description="A yes/no question that can stop a booking.")
 class ScreeningQuestion:
     id: strawberry.ID = strawberry.field(description="Question id.")
-    question_text: str = strawberry.field(description="The question.")
+    question_text: str = strawberry.field(
+        description="The question in the Accept-Language language when it is translated "
+        "to it, else as written."
+    )
+    question_texts: list[LocalizedText] = strawberry.field(
+        description="Every translation of the question."
+    )
     clarification_text: str | None = strawberry.field(description="Help text.")
     yes_required_answer: bool = strawberry.field(description="True: only `yes` may book.")
     answer_denied_message: str | None = strawberry.field(description="Shown when refused.")
@@ -130,7 +142,11 @@ class ScreeningQuestion:
 @strawberry.type(description="A custom field a booking of this service carries.")
 class CustomField:
     id: strawberry.ID = strawberry.field(description="Field id.")
-    name: str = strawberry.field(description="Label, e.g. Mileage.")
+    name: str = strawberry.field(
+        description="Label, e.g. Mileage: in the Accept-Language language when it is "
+        "translated to it, else as written."
+    )
+    names: list[LocalizedText] = strawberry.field(description="Every translation of the label.")
     description: str | None = strawberry.field(description="Help text.")
     data_type: catalog.CustomFieldType = strawberry.field(description="How it is entered.")
     is_mandatory: bool = strawberry.field(description="A value is needed to book.")
@@ -225,7 +241,8 @@ class Service:
             information_questions=[
                 InformationQuestion(
                     id=strawberry.ID(q.id),
-                    question_text=q.text,
+                    question_text=translated(q.text, q.texts, languages),
+                    question_texts=localized(q.texts),
                     clarification_text=q.clarification,
                     required=q.required,
                 )
@@ -234,7 +251,8 @@ class Service:
             screening_questions=[
                 ScreeningQuestion(
                     id=strawberry.ID(q.id),
-                    question_text=q.text,
+                    question_text=translated(q.text, q.texts, languages),
+                    question_texts=localized(q.texts),
                     clarification_text=q.clarification,
                     yes_required_answer=q.yes_required_answer,
                     answer_denied_message=q.answer_denied_message,
@@ -244,7 +262,8 @@ class Service:
             custom_fields=[
                 CustomField(
                     id=strawberry.ID(f.id),
-                    name=f.name,
+                    name=translated(f.name, f.names, languages),
+                    names=localized(f.names),
                     description=f.description,
                     data_type=f.type,
                     is_mandatory=f.mandatory,

@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 import strawberry
 
-from booking_gateway.domain.booking_details import BookingDetails, CustomerInput
+from booking_gateway.domain.booking_details import DETAIL_LIMITS, BookingDetails, CustomerInput
 from booking_gateway.domain.scheduling import Placement
 from booking_gateway.domain.validation import Problems
 from booking_gateway.services.placement import Visit
@@ -18,8 +18,15 @@ class BookingCustomerInput:
     personal_identifier: str = strawberry.field(description="10-48 letters and digits.")
     first_name: str = strawberry.field(description="Up to 255 characters.")
     last_name: str = strawberry.field(description="Up to 255 characters.")
-    email: str | None = strawberry.field(default=None, description="E-mail address.")
-    phone_number: str | None = strawberry.field(default=None, description="Kept as text.")
+    email: str | None = strawberry.field(
+        default=None,
+        description=f"E-mail address, up to {DETAIL_LIMITS.email} characters; required when "
+        "the tenant's customerEmailRequired is on.",
+    )
+    phone_number: str | None = strawberry.field(
+        default=None,
+        description=f"Kept as text: up to {DETAIL_LIMITS.phone} digits, spaces and + ( ) . / -.",
+    )
     date_of_birth: date | None = strawberry.field(default=None, description="When required.")
 
 
@@ -40,7 +47,9 @@ class CustomFieldValueInput:
 )
 class AnswerInput:
     question_id: strawberry.ID = strawberry.field(description="Question id.")
-    answer: str = strawberry.field(description="The answer.")
+    answer: str = strawberry.field(
+        description=f"The answer: up to {DETAIL_LIMITS.answer} characters, or yes/no."
+    )
 
 
 @strawberry.input(description="Which notifications the customer gets.")
