@@ -99,7 +99,7 @@ class TokenVerifier:
 def _principal_from_claims(claims: dict[str, Any]) -> Principal:
     tenant, subject = claims["tenant"], claims["sub"]
     workshop, scope = claims.get("workshop"), claims.get("scope", "")
-    if not isinstance(tenant, str) or not TENANT_RE.match(tenant):
+    if not isinstance(tenant, str) or not TENANT_RE.fullmatch(tenant):
         raise AuthenticationError("The token's 'tenant' claim is not a valid tenant id")
     if not isinstance(subject, str) or not subject or len(subject) > 255:
         raise AuthenticationError("The token's 'sub' claim must be a non-empty string")

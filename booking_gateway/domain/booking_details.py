@@ -69,17 +69,17 @@ def check_customer(
     """The customer as given, trimmed; problems named by their ``BookingCustomerInput``
     fields. ``email_required``: the tenant's ``customerEmailRequired``."""
     limits = DETAIL_LIMITS
-    if not PERSONAL_IDENTIFIER_RE.match(customer.personal_identifier or ""):
+    if not PERSONAL_IDENTIFIER_RE.fullmatch(customer.personal_identifier or ""):
         p.add("customer.personalIdentifier", "must be 10-48 letters (A-Z, a-z) and digits")
     first = p.text("customer.firstName", customer.first_name, max_length=limits.name, required=True)
     last = p.text("customer.lastName", customer.last_name, max_length=limits.name, required=True)
     email = p.text("customer.email", customer.email, max_length=limits.email)
-    if email and not EMAIL_RE.match(email):
+    if email and not EMAIL_RE.fullmatch(email):
         p.add("customer.email", "is not an e-mail address")
     elif email is None and email_required and not p.has("customer.email"):
         p.add("customer.email", "is required by this tenant")
     phone = p.text("customer.phoneNumber", customer.phone, max_length=limits.phone)
-    if phone and not PHONE_RE.match(phone):
+    if phone and not PHONE_RE.fullmatch(phone):
         p.add("customer.phoneNumber", "may hold digits, spaces and + ( ) . / - only")
     if customer.date_of_birth is None and needs_birth_date:
         p.add("customer.dateOfBirth", "is required for this service")
@@ -190,7 +190,7 @@ def check_answers(
 def check_extras(p: Problems, details: BookingDetails) -> dict[str, Any]:
     """The free-form parts, as stored on each booking line."""
     registration = p.text("registrationNumber", details.registration_number, max_length=16)
-    if registration and not REGISTRATION_RE.match(registration):
+    if registration and not REGISTRATION_RE.fullmatch(registration):
         p.add("registrationNumber", "may hold letters, digits, spaces and - only")
     return {
         "registrationNumber": registration,

@@ -83,7 +83,7 @@ class Problems:
         if text is None:
             return None
         vin = text.upper()
-        if not VIN_RE.match(vin):
+        if not VIN_RE.fullmatch(vin):
             self.add(field, "must be 17 characters of digits and letters other than I, O and Q")
             return None
         return vin
@@ -101,7 +101,7 @@ class Problems:
             self.add(field, "is required")
             return None
         value = value.strip()
-        if DATE_RE.match(value):
+        if DATE_RE.fullmatch(value):
             try:
                 day = date.fromisoformat(value)
             except ValueError:

@@ -59,7 +59,7 @@ class RequestRejected(Exception):
 
 def request_id_of(headers: Headers) -> RequestId:
     given = headers.get("x-request-id", "")
-    return RequestId(given if REQUEST_ID_RE.match(given) else uuid.uuid4().hex)
+    return RequestId(given if REQUEST_ID_RE.fullmatch(given) else uuid.uuid4().hex)
 
 
 class GraphQLEndpoint:

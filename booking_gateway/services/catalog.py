@@ -83,7 +83,7 @@ def _texts(
         p.add(name, "give at least one language")
     out = {}
     for language, text in values.items():
-        if not LANGUAGE_RE.match(language):
+        if not LANGUAGE_RE.fullmatch(language):
             p.add(f"{name}.{language}", "is not a language tag such as en or da-DK")
             continue
         clean = p.text(f"{name}.{language}", text, max_length=max_length, required=required)
@@ -101,7 +101,7 @@ def _ids(p: Problems, name: str, items: Sequence[object]) -> None:
     seen = set()
     for i, item in enumerate(items):
         item_id = getattr(item, "id", "")
-        if not ID_RE.match(item_id):
+        if not ID_RE.fullmatch(item_id):
             p.add(f"{name}[{i}].id", "must be 1-64 letters, digits or _ . : -")
         if item_id in seen:
             p.add(f"{name}[{i}].id", f"{item_id!r} is used twice")
@@ -179,7 +179,7 @@ def check_hours(
     def intervals(name: str, pairs: Sequence[tuple[str, str]]) -> tuple[OpeningInterval, ...]:
         out = []
         for opens, closes in pairs:
-            if not (HHMM_RE.match(opens) and HHMM_RE.match(closes)):
+            if not (HHMM_RE.fullmatch(opens) and HHMM_RE.fullmatch(closes)):
                 p.add(name, "times are HH:MM, e.g. 08:00")
                 continue
             end = time.fromisoformat(closes)

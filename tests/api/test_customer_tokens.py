@@ -313,6 +313,8 @@ async def _viewer(w: World) -> None:
         "subject": "customer-b",
         "scopes": CUSTOMER_SCOPES,
     }
+    mine = await w.b.ok("{ viewer { customer } }")
+    assert mine["viewer"]["customer"] == CUSTOMER_B["personalIdentifier"]
 
 
 @probe("Query.tenantSettings")

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from booking_gateway.domain import booking_details, validation
 from booking_gateway.domain.errors import ValidationFailed
 from booking_gateway.domain.validation import Problems, parse_rfc3339
 
@@ -61,3 +62,39 @@ def test_problems_are_collected_and_raised_together() -> None:
 
 def test_vins_are_upper_cased_and_trimmed() -> None:
     assert Problems().vin("vin", " wv1zzz1jzxw000001 ") == "WV1ZZZ1JZXW000001"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "valid"),
+    [
+        ("PERSONAL_IDENTIFIER_RE", "ANNA0000000001"),
+        ("EMAIL_RE", "karen@example.com"),
+        ("PHONE_RE", "+45 12 34 56 78"),
+        ("REGISTRATION_RE", "AB 12 345"),
+        ("VIN_RE", "WV1ZZZ1JZXW000001"),
+        ("DATE_RE", "2026-06-10"),
+    ],
+)
+def test_identifier_patterns_refuse_a_trailing_newline(pattern: str, valid: str) -> None:
+    # given a pattern and a value it accepts
+    regex = getattr(booking_details, pattern, None) or getattr(validation, pattern)
+
+    # then the same value with a trailing newline is refused ($ alone would let it pass)
+    assert regex.fullmatch(valid)
+    assert not regex.fullmatch(valid + "\n")
+
+
+def test_a_customer_identifier_with_a_trailing_newline_is_refused() -> None:
+    # given a customer whose identifier ends in a newline
+    p = Problems()
+    customer = booking_details.CustomerInput(
+        personal_identifier="ANNA0000000001\n", first_name="Anna", last_name="Berg"
+    )
+
+    # when it is checked
+    booking_details.check_customer(p, customer, False, date(2026, 6, 10))
+
+    # then the identifier is named
+    with pytest.raises(ValidationFailed) as raised:
+        p.raise_if_any()
+    assert [f.field for f in raised.value.fields] == ["customer.personalIdentifier"]

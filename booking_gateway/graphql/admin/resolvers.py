@@ -27,7 +27,11 @@ class AdminQueries:
     def viewer(self, info: strawberry.Info[Context, None]) -> Viewer:
         p = info.context.principal
         return Viewer(
-            tenant=p.tenant, workshop=p.workshop, subject=p.subject, scopes=sorted(p.scopes)
+            tenant=p.tenant,
+            workshop=p.workshop,
+            subject=p.subject,
+            scopes=sorted(p.scopes),
+            customer=p.customer,
         )
 
     @strawberry.field(description="The tenant's policies.")

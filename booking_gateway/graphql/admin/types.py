@@ -15,6 +15,10 @@ class Viewer:
     workshop: str | None = strawberry.field(description="Workshop restriction, if any.")
     subject: str = strawberry.field(description="The token's `sub`.")
     scopes: list[str] = strawberry.field(description="Granted scopes, sorted.")
+    customer: str | None = strawberry.field(
+        description="A customer token's personal identifier: it sees only that customer's "
+        "bookings. Null for staff and integration tokens."
+    )
 
 
 @strawberry.type(description="Policies of the tenant.")
