@@ -139,6 +139,7 @@ class Service:
     combinable_with: tuple[ServiceId, ...] = ()
     workshop_ids: tuple[WorkshopId, ...] = ()
     cancellation_deadline_minutes: int | None = None  # None: the tenant's
+    needs_confirmation: bool | None = None  # None: the tenant's bookingsNeedConfirmation
 
     def spec(self, duration: timedelta | None = None) -> ServiceSpec:
         return ServiceSpec(
@@ -173,6 +174,7 @@ class Service:
             buffer_before_minutes=doc.get("buffer_before_minutes", 0),
             buffer_after_minutes=doc.get("buffer_after_minutes", 0),
             cancellation_deadline_minutes=doc.get("cancellation_deadline_minutes"),
+            needs_confirmation=doc.get("needs_confirmation"),
             capacity=doc.get("capacity", 1),
             online_bookable=doc.get("online_bookable", True),
             group_min=doc.get("group_min", 1),

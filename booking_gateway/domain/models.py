@@ -74,6 +74,9 @@ class TenantSettings:
     # Online bookings that give the customer inline must give an e-mail address (003-style
     # appointment tenants turn it on: their confirmation requires one).
     customer_email_required: bool = False
+    # Request and confirm (MinBil): bookings by customer-side tokens start PENDING, holding
+    # their time and resources until staff confirm or decline them. A service may differ.
+    bookings_need_confirmation: bool = False
 
 
 def vehicle_policy_since(now: datetime) -> date:

@@ -28,6 +28,7 @@ class SettingsChange:
     customer_changes_need_approval: bool | None = None
     cancellation_deadline_minutes: int | None = None
     customer_email_required: bool | None = None
+    bookings_need_confirmation: bool | None = None
 
 
 POLICY_RANGES = {
@@ -103,6 +104,7 @@ class AdminService:
                         "one_active_booking_per_vehicle",
                         "customer_changes_need_approval",
                         "customer_email_required",
+                        "bookings_need_confirmation",
                     )
                     if getattr(change, attribute) is not None
                 },

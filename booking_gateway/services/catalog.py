@@ -50,6 +50,7 @@ class ServiceInput:
     buffer_before_minutes: int = 0
     buffer_after_minutes: int = 0
     cancellation_deadline_minutes: int | None = None
+    needs_confirmation: bool | None = None
     capacity: int = 1
     online_bookable: bool = True
     group_min: int = 1
@@ -287,6 +288,7 @@ class CatalogService:
                 buffer_before_minutes=data.buffer_before_minutes,
                 buffer_after_minutes=data.buffer_after_minutes,
                 cancellation_deadline_minutes=data.cancellation_deadline_minutes,
+                needs_confirmation=data.needs_confirmation,
                 capacity=data.capacity,
                 online_bookable=data.online_bookable,
                 group_min=data.group_min,

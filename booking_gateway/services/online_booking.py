@@ -47,6 +47,7 @@ from booking_gateway.domain.models import (
     BookingStatus,
     Precision,
     RequestMeta,
+    TenantSettings,
     Workshop,
     vehicle_policy_since,
 )
@@ -279,8 +280,8 @@ class OnlineBookingService:
             raise PermissionDenied("Only staff may write the internal comment")
         p = Problems()
         today = now.astimezone(ZoneInfo(workshop.time_zone)).date()
+        settings = await repos.tenants.settings()
         if details.customer is not None:
-            settings = await repos.tenants.settings()
             given = check_customer(
                 p,
                 details.customer,
@@ -312,12 +313,15 @@ class OnlineBookingService:
                 "firstName": details.customer.first_name,
                 "lastName": details.customer.last_name,
             }
+        status = BookingStatus.CONFIRMED
+        if not self._principal.is_staff and needs_confirmation(services, settings):
+            status = BookingStatus.PENDING  # holds its time until staff confirm or decline
         booked = []
         for index, line in enumerate(lines):
             booking = Booking(
                 id=booking_ids[index] if booking_ids else new_booking_id(),
                 tenant_id=self._principal.tenant,
-                status=BookingStatus.CONFIRMED,
+                status=status,
                 appointment=Appointment(
                     Precision.DATETIME, line.start.astimezone(zone).date(), line.start
                 ),
@@ -436,3 +440,10 @@ def _details(
         **({"answers": answers} if answers else {}),
         **({"customerContact": contact} if contact else {}),
     }
+
+
+def needs_confirmation(services: Sequence[Service], settings: TenantSettings) -> bool:
+    """Request and confirm: a visit starts PENDING when any of its services asks for it (its
+    own ``needs_confirmation``, else the tenant's ``bookings_need_confirmation``)."""
+    default = settings.bookings_need_confirmation
+    return any(default if s.needs_confirmation is None else s.needs_confirmation for s in services)

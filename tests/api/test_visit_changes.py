@@ -7,7 +7,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from tests.api.online import CREATE_BOOKING, CUSTOMER, local_at, resource, service, workshop
+from booking_gateway.auth import TokenIssuer
+from tests.api.online import CREATE_BOOKING, CUSTOMER, book, local_at, resource, service, workshop
 from tests.conftest import FIXED_NOW, Api
 
 LINES = """
@@ -203,3 +204,99 @@ async def test_only_pending_lines_can_be_declined(api: Api) -> None:
     result = refused["declineBookings"]
     assert result["__typename"] == "InvalidTransitionError"
     assert result["current"] == "CONFIRMED"
+
+
+SETTINGS = """
+mutation($input: UpdateTenantSettingsInput!) {
+  updateTenantSettings(input: $input) { __typename }
+}"""
+READ = """
+query($id: ID!) {
+  booking(id: $id) {
+    id status appointment { startsAt } cancellation { reason messageToCustomer }
+  }
+}"""
+
+
+async def pending_request(api: Api, issuer: TokenIssuer) -> tuple[str, str, str]:
+    """A tenant that confirms requests, a one-lift workshop, and a front end's booking at
+    10:00; returns (workshop, service, booking)."""
+    await api.ok(SETTINGS, {"input": {"bookingsNeedConfirmation": True}})
+    workshop_id = await workshop(api)
+    await resource(api, workshop_id, "lift", "Lift")
+    service_id = await service(api, workshop_id, requiredResourceTypes=["lift"])
+    frontend = api.as_(issuer.issue(tenant=api.tenant, subject="shop"))
+    made = await book(frontend, workshop_id, [service_id], local_at(DAY, "10:00"))
+    assert made["__typename"] == "BookingSuccess", made
+    booking_id: str = made["bookings"][0]["id"]
+    return workshop_id, service_id, booking_id
+
+
+async def test_a_request_is_pending_and_holds_its_slot_until_staff_confirm_it_elsewhere(
+    api: Api, issuer: TokenIssuer
+) -> None:
+    # given a front end's request at 10:00 on the only lift, in a tenant that confirms them
+    workshop_id, service_id, booking_id = await pending_request(api, issuer)
+    pending = (await api.ok(READ, {"id": booking_id}))["booking"]
+
+    # when another booking asks for 10:00, then staff confirm the request at 12:00
+    taken = await book(api, workshop_id, [service_id], local_at(DAY, "10:00"))
+    confirmed = await api.ok(
+        CONFIRM, {"target": {"bookingId": booking_id}, "start": local_at(DAY, "12:00")}
+    )
+    freed = await book(api, workshop_id, [service_id], local_at(DAY, "10:00"))
+
+    # then the request was PENDING and held the lift; confirmed, it runs at 12:00 and 10:00
+    # is free again
+    assert pending["status"] == "PENDING"
+    assert taken["__typename"] == "SlotUnavailableError"
+    [line] = confirmed["confirmBookings"]["bookings"]
+    assert line["status"] == "CONFIRMED"
+    assert span(line)[0] == datetime.fromisoformat(local_at(DAY, "12:00"))
+    assert freed["__typename"] == "BookingSuccess"
+
+
+async def test_a_declined_request_is_cancelled_with_its_reason_and_frees_its_slot(
+    api: Api, issuer: TokenIssuer
+) -> None:
+    # given a pending request at 10:00 on the only lift
+    workshop_id, service_id, booking_id = await pending_request(api, issuer)
+
+    # when staff decline it with a reason and a message
+    declined = await api.ok(
+        DECLINE,
+        {
+            "target": {"bookingId": booking_id},
+            "reason": "No lift free that day",
+            "message": "Sorry, try Thursday",
+        },
+    )
+    again = await book(api, workshop_id, [service_id], local_at(DAY, "10:00"))
+
+    # then it is cancelled with both kept on the booking, and its slot is free
+    assert declined["declineBookings"]["bookings"][0]["status"] == "CANCELLED"
+    read = (await api.ok(READ, {"id": booking_id}))["booking"]
+    assert read["cancellation"] == {
+        "reason": "No lift free that day",
+        "messageToCustomer": "Sorry, try Thursday",
+    }
+    assert again["__typename"] == "BookingSuccess"
+
+
+async def test_staff_bookings_and_services_that_opt_out_are_confirmed_at_once(
+    api: Api, issuer: TokenIssuer
+) -> None:
+    # given a tenant that confirms requests, and a service that opts out
+    await api.ok(SETTINGS, {"input": {"bookingsNeedConfirmation": True}})
+    workshop_id = await workshop(api)
+    asks = await service(api, workshop_id)
+    instant = await service(api, workshop_id, needsConfirmation=False)
+    frontend = api.as_(issuer.issue(tenant=api.tenant, subject="shop"))
+
+    # when staff book the first, and the front end books the second
+    by_staff = await book(api, workshop_id, [asks], local_at(DAY, "09:00"))
+    opted_out = await book(frontend, workshop_id, [instant], local_at(DAY, "11:00"))
+
+    # then both are confirmed at once
+    assert by_staff["bookings"][0]["status"] == "CONFIRMED"
+    assert opted_out["bookings"][0]["status"] == "CONFIRMED"

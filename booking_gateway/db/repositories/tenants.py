@@ -49,6 +49,7 @@ def settings_from_document(raw: dict[str, Any] | None) -> TenantSettings:
         booking_horizon_days=raw.get("bookingHorizonDays", 180),
         cancellation_deadline_minutes=raw.get("cancellationDeadlineMinutes", 0),
         customer_email_required=bool(raw.get("customerEmailRequired", False)),
+        bookings_need_confirmation=bool(raw.get("bookingsNeedConfirmation", False)),
     )
 
 
@@ -62,6 +63,7 @@ def settings_document(settings: TenantSettings) -> dict[str, object]:
         "bookingHorizonDays": settings.booking_horizon_days,
         "cancellationDeadlineMinutes": settings.cancellation_deadline_minutes,
         "customerEmailRequired": settings.customer_email_required,
+        "bookingsNeedConfirmation": settings.bookings_need_confirmation,
     }
 
 

@@ -62,6 +62,7 @@ class AdminMutations:
                     cancellation_deadline_minutes=input.cancellation_deadline_minutes,
                     customer_changes_need_approval=input.customer_changes_need_approval,
                     customer_email_required=input.customer_email_required,
+                    bookings_need_confirmation=input.bookings_need_confirmation,
                 )
             )
         except ValidationFailed as exc:

@@ -53,6 +53,12 @@ class TenantSettings:
         "Default false; a tenant following the appointment API (003), whose confirmation "
         "requires an e-mail address, turns it on."
     )
+    bookings_need_confirmation: bool = strawberry.field(
+        description="Request and confirm: bookings by customer-side tokens start PENDING, "
+        "holding their time and resources, until staff confirm (confirmBookings, optionally "
+        "with an estimate or a new start) or decline them (declineBookings). A service may "
+        "set its own `needsConfirmation`. Default false."
+    )
 
     @classmethod
     def from_domain(cls, s: models.TenantSettings) -> TenantSettings:
@@ -65,6 +71,7 @@ class TenantSettings:
             booking_horizon_days=s.booking_horizon_days,
             cancellation_deadline_minutes=s.cancellation_deadline_minutes,
             customer_email_required=s.customer_email_required,
+            bookings_need_confirmation=s.bookings_need_confirmation,
         )
 
 
@@ -95,6 +102,10 @@ class UpdateTenantSettingsInput:
         default=None,
         description="Online bookings with inline customer details need an e-mail address "
         "(turn on for appointment-API (003) tenants).",
+    )
+    bookings_need_confirmation: bool | None = strawberry.field(
+        default=None,
+        description="Customer-side bookings start PENDING until staff confirm or decline.",
     )
 
 

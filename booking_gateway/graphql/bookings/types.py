@@ -130,6 +130,14 @@ class Customer:
     date_of_birth: date | None = strawberry.field(description="Birth date, if given.")
 
 
+@strawberry.type(description="Why a booking was cancelled or declined.")
+class Cancellation:
+    reason: str | None = strawberry.field(description="The reason given.")
+    message_to_customer: str | None = strawberry.field(
+        description="The message to the customer that went with it."
+    )
+
+
 @strawberry.type(description="Spots booked in one price category.")
 class BookedQuantity:
     price_category_id: strawberry.ID = strawberry.field(description="Price category.")
@@ -219,6 +227,10 @@ class Booking:
     created_at: datetime = strawberry.field(description="When the gateway stored it (UTC).")
     updated_at: datetime = strawberry.field(description="Last write (UTC).")
     cancelled_at: datetime | None = strawberry.field(description="When it was cancelled.")
+    cancellation: Cancellation | None = strawberry.field(
+        description="Reason and message of a cancellation or a declined request; null unless "
+        "cancelled."
+    )
     revision: int = strawberry.field(description="Increases with every write.")
     group_id: strawberry.ID | None = strawberry.field(
         description="Bookings of one visit (several services) share it."
@@ -344,6 +356,7 @@ class Booking:
             created_at=b.created_at,
             updated_at=b.updated_at,
             cancelled_at=b.cancelled_at,
+            cancellation=_cancellation(b),
             revision=b.revision,
             group_id=strawberry.ID(b.group_id) if b.group_id else None,
             ends_at=b.ends_at,
@@ -374,6 +387,15 @@ class Booking:
             resource_ids=tuple(b.resource_ids),
             source=b,
         )
+
+
+def _cancellation(b: models.Booking) -> Cancellation | None:
+    if b.status is not models.BookingStatus.CANCELLED:
+        return None
+    given = b.details.get("cancellation") or {}
+    return Cancellation(
+        reason=given.get("reason"), message_to_customer=given.get("messageToCustomer")
+    )
 
 
 def _notifications(values: dict[str, bool] | None) -> Notifications | None:

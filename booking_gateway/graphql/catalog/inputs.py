@@ -99,6 +99,11 @@ class ServiceInput:
         description="Customer-side tokens may cancel or reschedule until this many minutes "
         "before the start, 0-43200; null: the tenant's setting.",
     )
+    needs_confirmation: bool | None = strawberry.field(
+        default=None,
+        description="Customer-side bookings of it start PENDING until staff confirm or "
+        "decline them; null: the tenant's bookingsNeedConfirmation.",
+    )
     max_number_of_reservations: int = strawberry.field(
         default=1, description="Capacity: concurrent spots, 1-1000."
     )
@@ -137,6 +142,7 @@ class ServiceInput:
             buffer_before_minutes=self.buffer_before_minutes,
             buffer_after_minutes=self.buffer_after_minutes,
             cancellation_deadline_minutes=self.cancellation_deadline_minutes,
+            needs_confirmation=self.needs_confirmation,
             capacity=self.max_number_of_reservations,
             online_bookable=self.online_bookable,
             group_min=self.group_booking_min,

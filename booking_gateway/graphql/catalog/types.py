@@ -181,6 +181,9 @@ class Service:
     cancellation_deadline_minutes: int | None = strawberry.field(
         description="Its own cancellation deadline in minutes before the start; null: the tenant's."
     )
+    needs_confirmation: bool | None = strawberry.field(
+        description="Its own request-and-confirm policy; null: the tenant's."
+    )
     max_number_of_reservations: int = strawberry.field(
         description="Capacity: spots of this service at the same time."
     )
@@ -225,6 +228,7 @@ class Service:
             buffer_before_minutes=s.buffer_before_minutes,
             buffer_after_minutes=s.buffer_after_minutes,
             cancellation_deadline_minutes=s.cancellation_deadline_minutes,
+            needs_confirmation=s.needs_confirmation,
             max_number_of_reservations=s.capacity,
             online_bookable=s.online_bookable,
             group_booking=GroupBooking(min=s.group_min, max=s.group_max),
