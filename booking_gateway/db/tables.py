@@ -28,6 +28,8 @@ tenants = sa.Table(
     sa.Column("updated_at", UtcDateTime(), nullable=False),
     # Bumped with every change of the settings or the workshops (dealer numbers, time zones).
     sa.Column("config_revision", sa.BigInteger(), nullable=False, server_default=sa.text("0")),
+    # The next visit's order number (BRP order.number).
+    sa.Column("next_order_number", sa.BigInteger(), nullable=False, server_default=sa.text("1")),
 )
 
 workshops = sa.Table(

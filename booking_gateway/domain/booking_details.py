@@ -55,6 +55,7 @@ class BookingDetails:
     registration_number: str | None = None
     internal_comment: str | None = None
     comment_to_customer: str | None = None
+    customer_note: str | None = None  # the customer's note to the workshop
     notifications: dict[str, bool] = field(default_factory=dict)
 
 
@@ -199,6 +200,9 @@ def check_extras(p: Problems, details: BookingDetails) -> dict[str, Any]:
         ),
         "commentToCustomer": p.text(
             "commentToCustomer", details.comment_to_customer, max_length=DETAIL_LIMITS.comment
+        ),
+        "customerNote": p.text(
+            "customerNote", details.customer_note, max_length=DETAIL_LIMITS.comment
         ),
         "notifications": dict(details.notifications),
         "quantities": [{"priceCategoryId": c, "quantity": q} for c, q in details.quantities],

@@ -1,8 +1,10 @@
-"""Booking participants: staff replace the people on a booking (by person id, by name, or
-both, with an optional role)."""
+"""Booking participants: staff, or the customer on their own booking, replace the people on a
+booking (BRP participants: by person id, by first and last name, or a free-text name, with an
+optional role). Each participant has an id; give it back to keep a participant's identity."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -36,18 +38,38 @@ class BookingParticipantService:
         expected_revision: int | None,
     ) -> Booking:
         self._principal.require(Scope.BOOKINGS_WRITE)
-        require_staff(self._principal)
+        if not self._principal.is_customer:  # a customer's scope holds only their bookings
+            require_staff(self._principal)
         p = Problems()
         if len(participants) > MAX_PARTICIPANTS:
             p.add("participants", f"at most {MAX_PARTICIPANTS}")
         clean = []
+        ids: set[str] = set()
         for i, given in enumerate(participants):
-            person = p.text(f"participants[{i}].personId", given.get("personId"), max_length=64)
-            name = p.text(f"participants[{i}].name", given.get("name"), max_length=255)
-            role = p.text(f"participants[{i}].role", given.get("role"), max_length=64)
-            if person is None and name is None:
-                p.add(f"participants[{i}]", "give a personId or a name")
-            clean.append({"personId": person, "name": name, "role": role})
+            at = f"participants[{i}]"
+            participant_id = p.text(f"{at}.id", given.get("id"), max_length=64)
+            person = p.text(f"{at}.personId", given.get("personId"), max_length=64)
+            first = p.text(f"{at}.firstName", given.get("firstName"), max_length=255)
+            last = p.text(f"{at}.lastName", given.get("lastName"), max_length=255)
+            name = p.text(f"{at}.name", given.get("name"), max_length=255)
+            role = p.text(f"{at}.role", given.get("role"), max_length=64)
+            if person is None and name is None and first is None and last is None:
+                p.add(at, "give a personId, a name or first and last names")
+            participant_id = participant_id or str(uuid.uuid4())
+            if participant_id in ids:
+                p.add(f"{at}.id", "is used twice")
+            ids.add(participant_id)
+            full = " ".join(n for n in (first, last) if n) or None
+            clean.append(
+                {
+                    "id": participant_id,
+                    "personId": person,
+                    "firstName": first,
+                    "lastName": last,
+                    "name": name or full,
+                    "role": role,
+                }
+            )
         p.raise_if_any()
         now = self._clock()
         async with self._uow.begin() as repos:

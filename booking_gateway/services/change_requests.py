@@ -44,6 +44,10 @@ from booking_gateway.services.operations import (
 from booking_gateway.services.placement import PlacementService
 from booking_gateway.services.ports import Repositories
 
+# The notes on a booking: staff's two, and the customer's note to the workshop.
+STAFF_NOTES = frozenset({"internalComment", "commentToCustomer"})
+NOTES = ("internalComment", "commentToCustomer", "customerNote")
+
 # Customer-side tokens may do (or ask for) these only until the booking's cancellation deadline.
 _BEFORE_DEADLINE = frozenset({ChangeKind.CANCEL, ChangeKind.RESCHEDULE})
 
@@ -129,18 +133,22 @@ class ChangeRequestService:
     async def update_notes(
         self,
         booking_id: str,
-        internal_comment: str | None,
-        comment_to_customer: str | None,
+        notes: Mapping[str, str | None],
         expected_revision: int | None,
     ) -> ChangeOutcome:
+        """Change the booking's notes: ``internalComment`` and ``commentToCustomer`` are
+        staff's, ``customerNote`` is the customer's note to the workshop. A note left out (None)
+        stays as it is; an empty one is cleared."""
         self._principal.require(Scope.BOOKINGS_WRITE)
-        if internal_comment is not None and not self._principal.is_staff:
-            raise PermissionDenied("Only staff may write the internal comment")
+        given = {key: value for key, value in notes.items() if value is not None}
+        if not self._principal.is_staff and STAFF_NOTES.intersection(given):
+            raise PermissionDenied(
+                "Only staff write internalComment and commentToCustomer; write customerNote"
+            )
         p = Problems()
-        payload = {
-            "internalComment": p.text("internalComment", internal_comment, max_length=4000),
-            "commentToCustomer": p.text("commentToCustomer", comment_to_customer, max_length=4000),
-        }
+        if not given:
+            p.add("customerNote", "give at least one note (an empty one clears it)")
+        payload = {key: p.text(key, value, max_length=4000) or "" for key, value in given.items()}
         p.raise_if_any()
         return await self._change(booking_id, ChangeKind.UPDATE_NOTES, payload, expected_revision)
 
@@ -254,9 +262,13 @@ class ChangeRequestService:
             return [cancelled]
         if kind is ChangeKind.UPDATE_NOTES:
             details = dict(booking.details)
-            for key in ("internalComment", "commentToCustomer"):
-                if payload.get(key) is not None:
+            for key in NOTES:
+                if key not in payload:
+                    continue
+                if payload[key]:
                     details[key] = payload[key]
+                else:  # an empty note clears it
+                    details.pop(key, None)
             changed = replace(booking, details=details)
             if changed == booking:
                 return [booking]

@@ -199,6 +199,8 @@ class OnlineBookingService:
             workshop = await get_workshop(repos, reservation.workshop_id)
             services = await get_services(repos, [ln.service_id for ln in reservation.lines])
             group_id = GroupId(str(uuid.uuid4()))
+            if details.customer_note is None:  # the notes given when reserving survive
+                details = replace(details, customer_note=reservation.notes)
             bookings = await self._book(
                 repos,
                 workshop,
@@ -276,8 +278,11 @@ class OnlineBookingService:
         booking_ids: Sequence[BookingId] | None = None,
         customer_required: bool,
     ) -> list[Booking]:
-        if details.internal_comment is not None and not self._principal.is_staff:
-            raise PermissionDenied("Only staff may write the internal comment")
+        staffs = (details.internal_comment, details.comment_to_customer)
+        if any(n is not None for n in staffs) and not self._principal.is_staff:
+            raise PermissionDenied(
+                "Only staff write internalComment and commentToCustomer; write customerNote"
+            )
         p = Problems()
         today = now.astimezone(ZoneInfo(workshop.time_zone)).date()
         settings = await repos.tenants.settings()
@@ -316,6 +321,7 @@ class OnlineBookingService:
         status = BookingStatus.CONFIRMED
         if not self._principal.is_staff and needs_confirmation(services, settings):
             status = BookingStatus.PENDING  # holds its time until staff confirm or decline
+        order_number = await repos.tenants.next_order_number(now)
         booked = []
         for index, line in enumerate(lines):
             booking = Booking(
@@ -339,7 +345,10 @@ class OnlineBookingService:
                 customer_id=customer.id if customer else None,
                 reservation_id=reservation_id,
                 resource_ids=tuple(line.resource_ids),
-                details=_details(extras, custom_fields, answers, contact),
+                details={
+                    **_details(extras, custom_fields, answers, contact),
+                    "orderNumber": order_number,
+                },
             )
             await repos.bookings.add(booking)
             await record(

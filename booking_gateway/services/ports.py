@@ -49,6 +49,10 @@ class TenantRepository(Protocol):
 
     async def save_settings(self, settings: TenantSettings, now: datetime) -> None: ...
 
+    async def next_order_number(self, now: datetime) -> int:
+        """The tenant's next order number (1, 2, ...), counted in the caller's transaction."""
+        ...
+
     async def lock(self, *, create_at: datetime | None = None) -> None:
         """Serialise writers of this tenant until the transaction ends; ``create_at`` first
         makes sure the tenant's row exists."""

@@ -123,6 +123,18 @@ CONFIRM_BOOKINGS = (
 START_BOOKINGS = "mutation($target: BookingTargetInput!) { startBookings" + TARGETED
 COMPLETE_BOOKINGS = "mutation($target: BookingTargetInput!) { completeBookings" + TARGETED
 NO_SHOW = "mutation($target: BookingTargetInput!) { markNoShow" + TARGETED
+PARTICIPANTS_RESULT = """
+mutation($id: ID!, $people: [ParticipantInput!]!) {
+  setBookingParticipants(bookingId: $id, participants: $people) {
+    __typename ... on NotFoundError { code }
+  }
+}"""
+CUSTOMER_NOTE = """
+mutation($id: ID!, $note: String) {
+  updateBookingNotes(bookingId: $id, customerNote: $note) {
+    __typename ... on NotFoundError { code } ... on ChangeRequested { changeRequest { id } }
+  }
+}"""
 DECLINE_BOOKINGS = (
     "mutation($target: BookingTargetInput!) {"
     ' declineBookings(target: $target, reason: "Fully booked") { __typename } }'
@@ -395,7 +407,18 @@ async def _mark_no_show(w: World) -> None:
 
 @probe("Mutation.setBookingParticipants")
 async def _set_booking_participants(w: World) -> None:
-    await forbidden(w.b, PARTICIPANTS, {"id": w.a_active, "people": [{"name": "Bent"}]})
+    # customers set the participants of their own bookings only: A's is not found
+    refused = await w.b.ok(
+        PARTICIPANTS_RESULT, {"id": w.a_active, "people": [{"firstName": "Bent"}]}
+    )
+    assert refused["setBookingParticipants"]["__typename"] == "NotFoundError"
+    own = await w.b.ok(
+        PARTICIPANTS_RESULT,
+        {"id": w.b_booking, "people": [{"firstName": "Bo", "lastName": "Berg", "role": "driver"}]},
+    )
+    assert own["setBookingParticipants"]["__typename"] == "BookingsChanged"
+    # and an integration without the customer's scope may not
+    await forbidden(w.integration, PARTICIPANTS, {"id": w.a_active, "people": [{"name": "X"}]})
 
 
 @probe("Mutation.decideChangeRequest")
@@ -424,7 +447,9 @@ async def _reschedule_booking(w: World) -> None:
 
 @probe("Mutation.updateBookingNotes")
 async def _update_booking_notes(w: World) -> None:
-    await not_found(w.b, NOTES, {"id": w.a_active, "external": "Hijacked"}, "updateBookingNotes")
+    await not_found(
+        w.b, CUSTOMER_NOTE, {"id": w.a_active, "note": "Hijacked"}, "updateBookingNotes"
+    )
     await forbidden(w.b, NOTES, {"id": w.a_active, "internal": "Hijacked"})
 
 
@@ -698,7 +723,9 @@ async def test_integration_with_customers_read_sees_personal_data(
         "firstName": "Anna",
         "lastName": "Hansen",
     }
-    assert participants["after"]["participants"] == [TECHNICIAN]
+    [recorded] = participants["after"]["participants"]
+    assert {k: v for k, v in recorded.items() if k in TECHNICIAN} == TECHNICIAN
+    assert recorded["id"]
     assert "participants" in {c["field"] for c in participants["changes"]}
     contacts = [
         e["event"]["after"]["customerContact"]["email"]

@@ -131,12 +131,17 @@ class FakeBookings:
 class FakeTenants:
     current: TenantSettings = field(default_factory=TenantSettings)
     locks: int = 0
+    orders: int = 0
 
     async def settings(self) -> TenantSettings:
         return self.current
 
     async def save_settings(self, settings: TenantSettings, now: datetime) -> None:
         self.current = settings
+
+    async def next_order_number(self, now: datetime) -> int:
+        self.orders += 1
+        return self.orders
 
     async def lock(self, *, create_at: datetime | None = None) -> None:
         self.locks += 1

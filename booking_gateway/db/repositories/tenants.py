@@ -27,6 +27,14 @@ ENSURE = Statement(
     VALUES (:tenant, :settings, :now, :now) ON CONFLICT DO NOTHING"""
 )
 LOCK = Statement("SELECT t.id FROM tenants t WHERE {scope t} FOR UPDATE")
+# The tenant's next order number, counted atomically (the row stays locked until commit, so
+# numbers follow commit order and a rolled-back visit gives its number back).
+NEXT_ORDER_NUMBER = Statement(
+    """INSERT INTO tenants (id, settings, created_at, updated_at, next_order_number)
+    VALUES (:tenant, :settings, :now, :now, 2)
+    ON CONFLICT (id) DO UPDATE SET next_order_number = tenants.next_order_number + 1
+    RETURNING next_order_number - 1 AS number"""
+)
 
 
 def first_revision() -> int:
@@ -79,6 +87,11 @@ class TenantRepository(ScopedRepository):
             now=now,
             first_revision=first_revision(),
         )
+
+    async def next_order_number(self, now: datetime) -> int:
+        row = await self._fetchrow(NEXT_ORDER_NUMBER, settings={}, now=now)
+        assert row is not None  # noqa: S101 - an upsert with RETURNING answers one row
+        return int(row["number"])
 
     async def lock(self, *, create_at: datetime | None = None) -> None:
         """Serialise writers of this tenant until the transaction ends (PostgreSQL row lock;

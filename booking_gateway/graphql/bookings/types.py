@@ -130,6 +130,17 @@ class Customer:
     date_of_birth: date | None = strawberry.field(description="Birth date, if given.")
 
 
+@strawberry.type(description="The visit (BRP order) a booking belongs to.")
+class Order:
+    id: strawberry.ID = strawberry.field(description="The visit's group id.")
+    number: int = strawberry.field(
+        description="Short number of the visit, counted per tenant from 1."
+    )
+    preliminary: bool = strawberry.field(
+        description="True while the booking waits for the workshop (PENDING or RESERVED)."
+    )
+
+
 @strawberry.type(description="Why a booking was cancelled or declined.")
 class Cancellation:
     reason: str | None = strawberry.field(description="The reason given.")
@@ -166,7 +177,12 @@ class Notifications:
 
 @strawberry.type(description="A person on a booking (by id, by name, or both).")
 class Participant:
+    id: strawberry.ID | None = strawberry.field(
+        description="The participant's id on this booking (null for older entries)."
+    )
     person_id: str | None = strawberry.field(description="Person id in the source system.")
+    first_name: str | None = strawberry.field(description="First name.")
+    last_name: str | None = strawberry.field(description="Last name.")
     name: str | None = strawberry.field(description="Free-text name.")
     role: str | None = strawberry.field(description="e.g. technician, advisor, driver.")
 
@@ -227,6 +243,9 @@ class Booking:
     created_at: datetime = strawberry.field(description="When the gateway stored it (UTC).")
     updated_at: datetime = strawberry.field(description="Last write (UTC).")
     cancelled_at: datetime | None = strawberry.field(description="When it was cancelled.")
+    order: Order | None = strawberry.field(
+        description="Its visit's order number (online bookings; null for imports)."
+    )
     cancellation: Cancellation | None = strawberry.field(
         description="Reason and message of a cancellation or a declined request; null unless "
         "cancelled."
@@ -244,7 +263,12 @@ class Booking:
     answers: list[Answer] = strawberry.field(description="Answers to the service's questions.")
     registration_number: str | None = strawberry.field(description="Licence plate.")
     staff_comment: strawberry.Private[str | None]
-    comment_to_customer: str | None = strawberry.field(description="Sent to the customer.")
+    comment_to_customer: str | None = strawberry.field(
+        description="Staff's comment to the customer (001 external message)."
+    )
+    customer_note: str | None = strawberry.field(
+        description="The customer's note to the workshop (the reservation's notes, kept)."
+    )
     notifications: Notifications | None = strawberry.field(description="Online bookings.")
     participant_rows: strawberry.Private[tuple[Mapping[str, Any], ...]]
     allowed_transitions: list[models.BookingStatus] = strawberry.field(
@@ -284,7 +308,10 @@ class Booking:
         personal = info.context.principal.sees_personal_data
         return [
             Participant(
+                id=strawberry.ID(p["id"]) if p.get("id") else None,
                 person_id=p.get("personId"),
+                first_name=p.get("firstName") if personal else None,
+                last_name=p.get("lastName") if personal else None,
                 name=p.get("name") if personal else None,
                 role=p.get("role"),
             )
@@ -357,6 +384,7 @@ class Booking:
             updated_at=b.updated_at,
             cancelled_at=b.cancelled_at,
             cancellation=_cancellation(b),
+            order=_order(b),
             revision=b.revision,
             group_id=strawberry.ID(b.group_id) if b.group_id else None,
             ends_at=b.ends_at,
@@ -378,6 +406,7 @@ class Booking:
             registration_number=d.get("registrationNumber"),
             staff_comment=d.get("internalComment"),
             comment_to_customer=d.get("commentToCustomer"),
+            customer_note=d.get("customerNote"),
             notifications=_notifications(d.get("notifications")),
             participant_rows=tuple(b.participants),
             allowed_transitions=allowed(b.status),
@@ -387,6 +416,14 @@ class Booking:
             resource_ids=tuple(b.resource_ids),
             source=b,
         )
+
+
+def _order(b: models.Booking) -> Order | None:
+    number = b.details.get("orderNumber")
+    if number is None:
+        return None
+    preliminary = b.status in (models.BookingStatus.PENDING, models.BookingStatus.RESERVED)
+    return Order(id=strawberry.ID(b.group_key), number=int(number), preliminary=preliminary)
 
 
 def _cancellation(b: models.Booking) -> Cancellation | None:

@@ -111,7 +111,12 @@ class BookingDetailsInput:
         default=None, description="Never shown to the customer."
     )
     comment_to_customer: str | None = strawberry.field(
-        default=None, description="Sent with the confirmation."
+        default=None, description="Staff's comment to the customer, sent with the confirmation."
+    )
+    customer_note: str | None = strawberry.field(
+        default=None,
+        description="The customer's note to the workshop (confirmReservation: defaults to the "
+        "reservation's notes).",
     )
     notifications: NotificationsInput | None = strawberry.field(
         default=None, description="Confirmation and reminder choices."
@@ -139,6 +144,7 @@ class BookingDetailsInput:
             registration_number=self.registration_number,
             internal_comment=self.internal_comment,
             comment_to_customer=self.comment_to_customer,
+            customer_note=self.customer_note,
             notifications=_notifications(self.notifications),
         )
 

@@ -32,7 +32,17 @@ class BookingParticipantMutations:
         try:
             changed = await info.context.booking_participants.set_participants(
                 booking_id,
-                [{"personId": p.person_id, "name": p.name, "role": p.role} for p in participants],
+                [
+                    {
+                        "id": p.id,
+                        "personId": p.person_id,
+                        "firstName": p.first_name,
+                        "lastName": p.last_name,
+                        "name": p.name,
+                        "role": p.role,
+                    }
+                    for p in participants
+                ],
                 expected_revision,
             )
         except DomainError as exc:

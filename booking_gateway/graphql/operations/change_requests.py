@@ -103,18 +103,26 @@ class BookingChangeMutations:
         return _outcome(outcome)
 
     @strawberry.mutation(
-        description="Set the internal comment (staff) and the comment to the "
-        "customer (001's internal/external message fields)."
+        description="Set a booking's notes (001's internal/external message fields): staff "
+        "write the internal comment and the comment to the customer, customers and "
+        "integrations the customer's note to the workshop. A note left out stays; an empty "
+        "string clears it."
     )
     async def update_booking_notes(
         self,
         info: Info,
         booking_id: Annotated[strawberry.ID, strawberry.argument(description="Booking.")],
         internal_comment: Annotated[
-            str | None, strawberry.argument(description="Staff only.")
+            str | None,
+            strawberry.argument(description="Staff's note, never shown to the customer."),
         ] = None,
         comment_to_customer: Annotated[
-            str | None, strawberry.argument(description="Shown to the customer.")
+            str | None,
+            strawberry.argument(description="Staff's comment to the customer (staff only)."),
+        ] = None,
+        customer_note: Annotated[
+            str | None,
+            strawberry.argument(description="The customer's note to the workshop."),
         ] = None,
         expected_revision: Annotated[
             int | None, strawberry.argument(description="Its revision as you read it.")
@@ -122,7 +130,13 @@ class BookingChangeMutations:
     ) -> BookingChangeResult:
         try:
             outcome = await info.context.change_requests.update_notes(
-                booking_id, internal_comment, comment_to_customer, expected_revision
+                booking_id,
+                {
+                    "internalComment": internal_comment,
+                    "commentToCustomer": comment_to_customer,
+                    "customerNote": customer_note,
+                },
+                expected_revision,
             )
         except DomainError as exc:
             return error_member(exc)  # type: ignore[return-value]

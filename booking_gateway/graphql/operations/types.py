@@ -254,8 +254,15 @@ DecideChangeRequestResult = Annotated[
 
 @strawberry.input(description="A person on a booking: by id, by name, or both.")
 class ParticipantInput:
+    id: strawberry.ID | None = strawberry.field(
+        default=None, description="A participant's id as read: keeps its identity; new if left out."
+    )
     person_id: str | None = strawberry.field(default=None, description="Person id.")
-    name: str | None = strawberry.field(default=None, description="Free-text name.")
+    first_name: str | None = strawberry.field(default=None, description="First name (BRP).")
+    last_name: str | None = strawberry.field(default=None, description="Last name (BRP).")
+    name: str | None = strawberry.field(
+        default=None, description="Free-text name (default: first and last name)."
+    )
     role: str | None = strawberry.field(default=None, description="Role.")
 
 

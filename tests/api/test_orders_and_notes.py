@@ -1,0 +1,177 @@
+"""Orders and notes as the seeds have them: visit numbers per tenant (preliminary while
+pending), notes that survive confirmation and can be cleared, the customer's note apart from
+the workshop's comment, and participants with ids and names (BRP)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from booking_gateway.auth import TokenIssuer
+from tests.api.online import (
+    CONFIRM,
+    CUSTOMER,
+    RESERVE,
+    book,
+    future_day,
+    local_at,
+    service,
+    workshop,
+)
+from tests.conftest import Api
+
+READ = """
+query($id: ID!) {
+  booking(id: $id) {
+    id status groupId commentToCustomer customerNote internalComment
+    order { id number preliminary }
+    participants { id personId firstName lastName name role }
+  }
+}"""
+NOTES = """
+mutation($id: ID!, $internal: String, $comment: String, $note: String) {
+  updateBookingNotes(bookingId: $id, internalComment: $internal, commentToCustomer: $comment,
+                     customerNote: $note) {
+    __typename
+    ... on BookingsChanged { bookings { id commentToCustomer customerNote internalComment } }
+    ... on ValidationError { code fields { field } }
+  }
+}"""
+PARTICIPANTS = """
+mutation($id: ID!, $people: [ParticipantInput!]!) {
+  setBookingParticipants(bookingId: $id, participants: $people) {
+    __typename
+    ... on BookingsChanged { bookings { participants { id firstName lastName name role } } }
+    ... on ValidationError { code fields { field } }
+  }
+}"""
+SETTINGS = """
+mutation($input: UpdateTenantSettingsInput!) { updateTenantSettings(input: $input) { __typename } }
+"""
+CONFIRM_BOOKINGS = """
+mutation($id: ID!) {
+  confirmBookings(target: {bookingId: $id}) { __typename }
+}"""
+
+
+async def catalog(api: Api) -> tuple[str, str]:
+    workshop_id = await workshop(api)
+    return workshop_id, await service(api, workshop_id)
+
+
+async def read(api: Api, booking_id: str) -> dict[str, Any]:
+    found: dict[str, Any] = (await api.ok(READ, {"id": booking_id}))["booking"]
+    return found
+
+
+async def test_visits_are_numbered_per_tenant_and_preliminary_while_pending(
+    api: Api, issuer: TokenIssuer
+) -> None:
+    # given a tenant that confirms requests, and two visits by a front end
+    await api.ok(SETTINGS, {"input": {"bookingsNeedConfirmation": True}})
+    workshop_id, service_id = await catalog(api)
+    frontend = api.as_(issuer.issue(tenant=api.tenant, subject="shop"))
+    first = await book(frontend, workshop_id, [service_id], local_at(future_day(3), "09:00"))
+    second = await book(frontend, workshop_id, [service_id], local_at(future_day(3), "11:00"))
+    first_id, second_id = first["bookings"][0]["id"], second["bookings"][0]["id"]
+
+    # when staff confirm the first
+    await api.ok(CONFIRM_BOOKINGS, {"id": first_id})
+
+    # then the visits are numbers 1 and 2 of the tenant, the pending one preliminary
+    one, two = await read(api, first_id), await read(api, second_id)
+    assert one["order"] == {"id": one["groupId"], "number": 1, "preliminary": False}
+    assert two["order"] == {"id": two["groupId"], "number": 2, "preliminary": True}
+
+
+async def test_a_reservations_notes_survive_confirmation_as_the_customers_note(api: Api) -> None:
+    # given a hold with notes for the workshop
+    workshop_id, service_id = await catalog(api)
+    reserved = await api.ok(
+        RESERVE,
+        {
+            "input": {
+                "workshopId": workshop_id,
+                "serviceIds": [service_id],
+                "startsAt": local_at(future_day(3), "09:00"),
+                "notes": "Winter tyres in the boot",
+            }
+        },
+    )
+    hold = reserved["reserveTimeslot"]["reservation"]["id"]
+
+    # when it is confirmed with the customer's details and the workshop's comment
+    confirmed = await api.ok(
+        CONFIRM,
+        {
+            "input": {
+                "reservationId": hold,
+                "details": {"customer": CUSTOMER, "commentToCustomer": "Park at the back"},
+            }
+        },
+    )
+
+    # then the booking keeps the customer's note apart from the workshop's comment
+    booking = await read(api, confirmed["confirmReservation"]["bookings"][0]["id"])
+    assert booking["customerNote"] == "Winter tyres in the boot"
+    assert booking["commentToCustomer"] == "Park at the back"
+
+
+async def test_notes_left_out_stay_empty_ones_are_cleared_and_staffs_are_staffs(
+    api: Api, issuer: TokenIssuer
+) -> None:
+    # given a booking with all three notes
+    workshop_id, service_id = await catalog(api)
+    made = await book(api, workshop_id, [service_id], local_at(future_day(3), "09:00"))
+    booking_id = made["bookings"][0]["id"]
+    await api.ok(
+        NOTES, {"id": booking_id, "internal": "VIP", "comment": "See you", "note": "Call me"}
+    )
+
+    # when staff clear the comment and leave the rest out, and a front end tries staff's note
+    cleared = await api.ok(NOTES, {"id": booking_id, "comment": ""})
+    frontend = api.as_(issuer.issue(tenant=api.tenant, subject="shop"))
+    refused = await frontend.error(NOTES, {"id": booking_id, "comment": "Hijack"})
+    nothing = await api.ok(NOTES, {"id": booking_id})
+
+    # then only the comment is gone, the front end was refused, and an empty call is a problem
+    assert cleared["updateBookingNotes"]["__typename"] == "BookingsChanged"
+    booking = await read(api, booking_id)
+    assert (booking["internalComment"], booking["commentToCustomer"]) == ("VIP", None)
+    assert booking["customerNote"] == "Call me"
+    assert refused["extensions"]["code"] == "FORBIDDEN"
+    assert nothing["updateBookingNotes"]["__typename"] == "ValidationError"
+
+
+async def test_participants_have_ids_and_first_and_last_names(api: Api) -> None:
+    # given a booking
+    workshop_id, service_id = await catalog(api)
+    made = await book(api, workshop_id, [service_id], local_at(future_day(3), "09:00"))
+    booking_id = made["bookings"][0]["id"]
+
+    # when staff add a technician by first and last name, then rename them keeping the id
+    added = await api.ok(
+        PARTICIPANTS,
+        {
+            "id": booking_id,
+            "people": [{"firstName": "Jens", "lastName": "Hansen", "role": "technician"}],
+        },
+    )
+    [person] = added["setBookingParticipants"]["bookings"][0]["participants"]
+    renamed = await api.ok(
+        PARTICIPANTS,
+        {
+            "id": booking_id,
+            "people": [{"id": person["id"], "firstName": "Jens", "lastName": "Holm"}],
+        },
+    )
+
+    # then the participant has an id, names and a full name, and keeps the id when renamed
+    assert person["id"]
+    assert (person["firstName"], person["lastName"], person["name"]) == (
+        "Jens",
+        "Hansen",
+        "Jens Hansen",
+    )
+    [again] = renamed["setBookingParticipants"]["bookings"][0]["participants"]
+    assert again["id"] == person["id"]
+    assert again["name"] == "Jens Holm"
