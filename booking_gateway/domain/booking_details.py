@@ -89,6 +89,44 @@ def check_customer(
     return replace(customer, first_name=first or "", last_name=last or "", email=email, phone=phone)
 
 
+@dataclass(frozen=True, slots=True)
+class ContactChange:
+    """Contact details to change on a booking; None leaves a field as it is."""
+
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+
+
+def check_contact(p: Problems, change: ContactChange) -> dict[str, str | None]:
+    """The fields to change, as stored in ``customerContact``; names cannot be emptied, an
+    empty e-mail or phone clears it (None)."""
+    limits = DETAIL_LIMITS
+    changes: dict[str, str | None] = {}
+    if change.first_name is not None:
+        changes["firstName"] = p.text(
+            "details.firstName", change.first_name, max_length=limits.name, required=True
+        )
+    if change.last_name is not None:
+        changes["lastName"] = p.text(
+            "details.lastName", change.last_name, max_length=limits.name, required=True
+        )
+    if change.email is not None:
+        email = p.text("details.email", change.email, max_length=limits.email)
+        if email and not EMAIL_RE.fullmatch(email):
+            p.add("details.email", "is not an e-mail address")
+        changes["email"] = email
+    if change.phone is not None:
+        phone = p.text("details.phoneNumber", change.phone, max_length=limits.phone)
+        if phone and not PHONE_RE.fullmatch(phone):
+            p.add("details.phoneNumber", "may hold digits, spaces and + ( ) . / - only")
+        changes["phone"] = phone
+    if not changes:
+        p.add("details", "give at least one field to change")
+    return changes
+
+
 def spots_from_quantities(
     p: Problems, services: Sequence[Service], details: BookingDetails, default: int
 ) -> int:

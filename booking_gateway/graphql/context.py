@@ -17,6 +17,7 @@ from booking_gateway.domain.operations import Message
 from booking_gateway.domain.principal import Principal
 from booking_gateway.services import Clock, utc_now
 from booking_gateway.services.admin import AdminService
+from booking_gateway.services.booking_contact import BookingContactService
 from booking_gateway.services.booking_lists import BookingListService
 from booking_gateway.services.booking_messages import BookingMessageService
 from booking_gateway.services.booking_participants import BookingParticipantService
@@ -108,6 +109,10 @@ class Context:
     @cached_property
     def booking_participants(self) -> BookingParticipantService:
         return BookingParticipantService(self.uow, self.principal, self.meta, self.clock)
+
+    @cached_property
+    def booking_contact(self) -> BookingContactService:
+        return BookingContactService(self.uow, self.principal, self.meta, self.clock)
 
     @cached_property
     def booking_messages(self) -> BookingMessageService:

@@ -123,6 +123,12 @@ CONFIRM_BOOKINGS = (
 START_BOOKINGS = "mutation($target: BookingTargetInput!) { startBookings" + TARGETED
 COMPLETE_BOOKINGS = "mutation($target: BookingTargetInput!) { completeBookings" + TARGETED
 NO_SHOW = "mutation($target: BookingTargetInput!) { markNoShow" + TARGETED
+CONTACT = """
+mutation($id: ID!, $details: BookingContactInput!) {
+  updateBookingCustomerDetails(bookingId: $id, details: $details) {
+    __typename ... on NotFoundError { code }
+  }
+}"""
 PARTICIPANTS_RESULT = """
 mutation($id: ID!, $people: [ParticipantInput!]!) {
   setBookingParticipants(bookingId: $id, participants: $people) {
@@ -393,6 +399,14 @@ async def _start_bookings(w: World) -> None:
 @probe("Mutation.completeBookings")
 async def _complete_bookings(w: World) -> None:
     await _staff_only(w, COMPLETE_BOOKINGS)
+
+
+@probe("Mutation.updateBookingCustomerDetails")
+async def _update_booking_customer_details(w: World) -> None:
+    # B cannot reach A's booking; an integration may not change contact details at all
+    refused = await w.b.ok(CONTACT, {"id": w.a_active, "details": {"email": "b@evil.dk"}})
+    assert refused["updateBookingCustomerDetails"]["__typename"] == "NotFoundError"
+    await forbidden(w.integration, CONTACT, {"id": w.a_active, "details": {"email": "x@y.dk"}})
 
 
 @probe("Mutation.declineBookings")

@@ -175,3 +175,85 @@ async def test_participants_have_ids_and_first_and_last_names(api: Api) -> None:
     [again] = renamed["setBookingParticipants"]["bookings"][0]["participants"]
     assert again["id"] == person["id"]
     assert again["name"] == "Jens Holm"
+
+
+CONTACT = """
+mutation($id: ID!, $details: BookingContactInput!) {
+  updateBookingCustomerDetails(bookingId: $id, details: $details) {
+    __typename
+    ... on BookingsChanged { bookings { id customerDetails { firstName email phoneNumber } } }
+    ... on ValidationError { code fields { field } }
+  }
+}"""
+CONTACT_READ = """
+query($id: ID!) {
+  booking(id: $id) {
+    customerDetails { firstName lastName email phoneNumber }
+    customer { email phoneNumber }
+    history { action before after }
+  }
+}"""
+
+
+async def test_contact_details_change_on_the_visit_and_never_on_the_profile(
+    api: Api, issuer: TokenIssuer
+) -> None:
+    # given a two-line visit booked with the customer's details
+    workshop_id = await workshop(api)
+    oil = await service(api, workshop_id)
+    wash = await service(api, workshop_id, durationMinutes=30, combinableWith=[oil])
+    made = await book(api, workshop_id, [oil, wash], local_at(future_day(3), "09:00"))
+    first, second = (b["id"] for b in made["bookings"])
+
+    # when staff give a new e-mail and clear the phone, a bad e-mail is sent, and a front end
+    # without the customer's token tries
+    changed = await api.ok(
+        CONTACT, {"id": first, "details": {"email": "k@new.dk", "phoneNumber": ""}}
+    )
+    bad = await api.ok(CONTACT, {"id": first, "details": {"email": "x@y"}})
+    frontend = api.as_(issuer.issue(tenant=api.tenant, subject="shop"))
+    refused = await frontend.error(CONTACT, {"id": first, "details": {"firstName": "Eve"}})
+
+    # then both lines carry the new details, the profile keeps the old ones, it is audited,
+    # and the bad and unauthorised changes wrote nothing
+    assert changed["updateBookingCustomerDetails"]["__typename"] == "BookingsChanged"
+    for booking_id in (first, second):
+        read = (await api.ok(CONTACT_READ, {"id": booking_id}))["booking"]
+        assert read["customerDetails"] == {
+            "firstName": CUSTOMER["firstName"],
+            "lastName": CUSTOMER["lastName"],
+            "email": "k@new.dk",
+            "phoneNumber": None,
+        }
+        assert read["customer"]["email"] == CUSTOMER["email"]
+        last = read["history"][-1]
+        assert last["action"] == "CHANGED"
+        assert last["before"]["customerContact"]["email"] == CUSTOMER["email"]
+        assert last["after"]["customerContact"]["email"] == "k@new.dk"
+    assert bad["updateBookingCustomerDetails"]["fields"] == [{"field": "details.email"}]
+    assert refused["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_the_customer_changes_their_own_contact_details(
+    api: Api, issuer: TokenIssuer
+) -> None:
+    # given a booking the customer made with their own token
+    workshop_id, service_id = await catalog(api)
+    customer = api.as_(
+        issuer.issue(
+            tenant=api.tenant,
+            subject="karen",
+            scope="bookings:read bookings:write",
+            customer=CUSTOMER["personalIdentifier"],
+        )
+    )
+    made = await book(customer, workshop_id, [service_id], local_at(future_day(3), "09:00"))
+
+    # when the customer changes their phone number
+    changed = await customer.ok(
+        CONTACT, {"id": made["bookings"][0]["id"], "details": {"phoneNumber": "+45 99 99 99 99"}}
+    )
+
+    # then the booking shows it
+    [booking] = changed["updateBookingCustomerDetails"]["bookings"]
+    assert booking["customerDetails"]["phoneNumber"] == "+45 99 99 99 99"

@@ -130,6 +130,14 @@ class Customer:
     date_of_birth: date | None = strawberry.field(description="Birth date, if given.")
 
 
+@strawberry.type(description="The customer's contact details as kept on a booking.")
+class BookingContact:
+    first_name: str | None = strawberry.field(description="First name.")
+    last_name: str | None = strawberry.field(description="Last name.")
+    email: str | None = strawberry.field(description="E-mail address.")
+    phone_number: str | None = strawberry.field(description="Phone number.")
+
+
 @strawberry.type(description="The visit (BRP order) a booking belongs to.")
 class Order:
     id: strawberry.ID = strawberry.field(description="The visit's group id.")
@@ -317,6 +325,22 @@ class Booking:
             )
             for p in self.participant_rows
         ]
+
+    @strawberry.field(
+        description="The contact details kept on this booking (given when booking, changed by "
+        "updateBookingCustomerDetails; the profile stays as it is). Personal data: null for "
+        "integration tokens without `customers:read`."
+    )
+    def customer_details(self, info: strawberry.Info[Context, None]) -> BookingContact | None:
+        given = self.source.details.get("customerContact")
+        if not given or not info.context.principal.sees_personal_data:
+            return None
+        return BookingContact(
+            first_name=given.get("firstName"),
+            last_name=given.get("lastName"),
+            email=given.get("email"),
+            phone_number=given.get("phone"),
+        )
 
     @strawberry.field(
         description="The customer (online bookings). Personal data: null for integration "

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import strawberry
 
+from booking_gateway.graphql.operations.booking_contact import BookingContactMutations
 from booking_gateway.graphql.operations.booking_lists import BookingListQueries
 from booking_gateway.graphql.operations.booking_messages import BookingMessageMutations
 from booking_gateway.graphql.operations.booking_participants import BookingParticipantMutations
@@ -27,6 +28,7 @@ class OperationsMutations(
     BookingStatusMutations,
     BookingChangeMutations,
     BookingParticipantMutations,
+    BookingContactMutations,
     BookingMessageMutations,
     ChangeRequestMutations,
 ):
