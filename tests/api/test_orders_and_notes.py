@@ -257,3 +257,35 @@ async def test_the_customer_changes_their_own_contact_details(
     # then the booking shows it
     [booking] = changed["updateBookingCustomerDetails"]["bookings"]
     assert booking["customerDetails"]["phoneNumber"] == "+45 99 99 99 99"
+
+
+RESOURCES = "query($w: ID) { resources(workshopId: $w) { id name subject } }"
+CREATE_PERSON = """
+mutation($input: CreateResourceInput!) {
+  createResource(input: $input) { __typename ... on ResourceSuccess { resource { id } } }
+}"""
+
+
+async def test_staff_read_which_staff_member_a_resource_is(api: Api, issuer: TokenIssuer) -> None:
+    # given a technician who is a resource
+    workshop_id = await workshop(api)
+    await api.ok(
+        CREATE_PERSON,
+        {
+            "input": {
+                "workshopId": workshop_id,
+                "type": "technician",
+                "name": "Jens",
+                "subject": "jens@workshop",
+            }
+        },
+    )
+    frontend = api.as_(issuer.issue(tenant=api.tenant, subject="shop"))
+
+    # when staff and a front end list the resources
+    by_staff = (await api.ok(RESOURCES, {"w": workshop_id}))["resources"]
+    by_frontend = (await frontend.ok(RESOURCES, {"w": workshop_id}))["resources"]
+
+    # then staff see the person, the front end does not
+    assert [r["subject"] for r in by_staff] == ["jens@workshop"]
+    assert [r["subject"] for r in by_frontend] == [None]

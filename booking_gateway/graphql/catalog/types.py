@@ -313,6 +313,14 @@ class Resource:
     workshop_id: strawberry.ID = strawberry.field(description="Its workshop.")
     type: str = strawberry.field(description="Resource type, e.g. lift.")
     name: str = strawberry.field(description="Display name.")
+    person: strawberry.Private[str | None]
+
+    @strawberry.field(
+        description="The staff member who is this resource (their token's `sub`, BokaMera's "
+        "employee); null for customer-side tokens and for resources that are not a person."
+    )
+    def subject(self, info: strawberry.Info[Context, None]) -> str | None:
+        return self.person if info.context.principal.is_staff else None
 
     @classmethod
     def from_domain(cls, r: catalog.WorkshopResource) -> Resource:
@@ -321,4 +329,5 @@ class Resource:
             workshop_id=strawberry.ID(r.workshop_id),
             type=r.type,
             name=r.name,
+            person=r.subject,
         )
