@@ -28,5 +28,13 @@ TRANSITIONS: dict[BookingStatus, frozenset[BookingStatus]] = {
 ACTIVE = frozenset({S.RESERVED, S.AWAITING_PAYMENT, S.PENDING, S.CONFIRMED, S.IN_PROGRESS})
 
 
+_ORDER = {status: index for index, status in enumerate(BookingStatus)}
+_ALLOWED = {
+    status: tuple(sorted(targets, key=_ORDER.__getitem__))
+    for status, targets in TRANSITIONS.items()
+}
+
+
 def allowed(current: BookingStatus) -> list[BookingStatus]:
-    return sorted(TRANSITIONS[current], key=lambda s: list(BookingStatus).index(s))
+    """The statuses ``current`` may move to, in the enum's order."""
+    return list(_ALLOWED[current])
