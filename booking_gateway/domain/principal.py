@@ -23,6 +23,7 @@ class Scope(StrEnum):
 
 
 ALL_SCOPES = " ".join(s.value for s in Scope)
+_STAFF = frozenset({Scope.STAFF, Scope.ADMIN})
 DEFAULT_TOKEN_SCOPES = f"{Scope.BOOKINGS_READ} {Scope.BOOKINGS_WRITE}"
 
 
@@ -42,7 +43,7 @@ class Principal:
     @property
     def is_staff(self) -> bool:
         """Workshop staff (``staff`` or ``admin``), as opposed to a customer-side token."""
-        return bool({Scope.STAFF, Scope.ADMIN} & self.scopes)
+        return not _STAFF.isdisjoint(self.scopes)
 
     @property
     def is_customer(self) -> bool:
