@@ -3,7 +3,7 @@ may cancel or reschedule a booking. Staff may always."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from booking_gateway.domain.errors import CancellationWindowClosed
@@ -23,7 +23,8 @@ def last_time_to_cancel(booking: Booking, minutes: int) -> datetime:
     start = appointment.starts_at or datetime.combine(
         appointment.local_date, time(0), ZoneInfo(booking.time_zone)
     )
-    return start - timedelta(minutes=minutes)
+    # In UTC: subtracting from a zoned time would count wall-clock time across a DST change.
+    return start.astimezone(UTC) - timedelta(minutes=minutes)
 
 
 def check_can_cancel(booking: Booking, minutes: int, now: datetime) -> None:

@@ -1,6 +1,7 @@
 """Booking participants: staff, or the customer on their own booking, replace the people on a
 booking (BRP participants: by person id, by first and last name, or a free-text name, with an
-optional role). Each participant has an id; give it back to keep a participant's identity."""
+optional role). Each participant has an id; give it back to keep a participant's identity. A
+customer replaces only the participants they added; those staff added stay."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from booking_gateway.domain.errors import FieldProblem, ValidationFailed
 from booking_gateway.domain.models import AuditAction, Booking, RequestMeta
 from booking_gateway.domain.principal import Principal, Scope
 from booking_gateway.domain.validation import Problems
@@ -72,8 +74,19 @@ class BookingParticipantService:
             )
         p.raise_if_any()
         now = self._clock()
+        by_customer = self._principal.is_customer
+        for participant in clean:
+            participant["addedBy"] = "customer" if by_customer else "staff"
         async with self._uow.begin() as repos:
             [booking] = await lock(repos, Target(booking_id=booking_id), expected_revision)
+            if by_customer:
+                # A customer replaces the people they added; staff's (a technician) stay.
+                kept = [dict(p) for p in booking.participants if p.get("addedBy") != "customer"]
+                clean = kept + clean
+                if len(clean) > MAX_PARTICIPANTS:
+                    raise ValidationFailed(
+                        [FieldProblem("participants", f"at most {MAX_PARTICIPANTS} in all")]
+                    )
             changed = replace(booking, participants=tuple(clean))
             return await save(
                 repos, self._principal, self._meta, booking, changed, AuditAction.CHANGED, now

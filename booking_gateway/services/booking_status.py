@@ -83,6 +83,8 @@ class BookingStatusService:
                 lines = [b for b in lines if b.status is data.in_state]
             changed = []
             for booking in lines:
+                if booking.status is data.to and booking.id not in placed:
+                    continue  # already there (a declined line of a group, say)
                 if data.only_from is not None and booking.status is not data.only_from:
                     raise InvalidTransition(
                         booking.id,
@@ -90,8 +92,6 @@ class BookingStatusService:
                         data.to.value,
                         [s.value for s in allowed(booking.status)],
                     )
-                if booking.status is data.to and booking.id not in placed:
-                    continue
                 if booking.status is not data.to and data.to not in TRANSITIONS[booking.status]:
                     raise InvalidTransition(
                         booking.id,

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from booking_gateway.domain.cancellation import last_time_to_cancel
-from booking_gateway.domain.catalog import Customer, WorkshopResource
+from booking_gateway.domain.cancellation import deadline_minutes, last_time_to_cancel
+from booking_gateway.domain.catalog import Customer, Service, WorkshopResource
 from booking_gateway.domain.models import AuditEvent, Booking, TenantSettings, Workshop
 from booking_gateway.domain.principal import Principal, Scope
 from booking_gateway.services import UnitOfWork
-from booking_gateway.services.operations import cancellation_minutes
 
 
 class BookingReader:
@@ -19,11 +18,13 @@ class BookingReader:
         self._principal = principal
         self._settings: TenantSettings | None = None
 
-    async def last_time_to_cancel(self, booking: Booking) -> datetime:
-        """Until when a customer-side token may cancel or reschedule ``booking``."""
+    async def last_time_to_cancel(self, booking: Booking, service: Service | None) -> datetime:
+        """Until when a customer-side token may cancel or reschedule ``booking`` (of
+        ``service``, loaded by the caller in one batch for a whole page)."""
         if self._settings is None:
             self._settings = await self._repos.tenants.settings()
-        minutes = await cancellation_minutes(self._repos, booking, self._settings)
+        own = service.cancellation_deadline_minutes if service is not None else None
+        minutes = deadline_minutes(own, self._settings.cancellation_deadline_minutes)
         return last_time_to_cancel(booking, minutes)
 
     async def get(self, booking_id: str) -> Booking | None:

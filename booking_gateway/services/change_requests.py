@@ -205,8 +205,15 @@ class ChangeRequestService:
             [booking] = await lock(repos, Target(booking_id=booking_id), expected_revision)
             settings = await repos.tenants.settings()
             if kind in _BEFORE_DEADLINE and not self._principal.is_staff:
-                minutes = await cancellation_minutes(repos, booking, settings)
-                check_can_cancel(booking, minutes, now)
+                # A reschedule moves the whole visit: every line still to come must be
+                # before its own deadline.
+                checked = [booking]
+                if kind is ChangeKind.RESCHEDULE and booking.group_id is not None:
+                    visit = await repos.bookings.in_groups([booking.group_key], for_update=True)
+                    checked = [b for b in visit if b.status in ACTIVE]
+                for line in checked:
+                    minutes = await cancellation_minutes(repos, line, settings)
+                    check_can_cancel(line, minutes, now)
             if not self._principal.is_staff and settings.customer_changes_need_approval:
                 request = ChangeRequest(
                     id=str(uuid.uuid4()),

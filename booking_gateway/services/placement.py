@@ -16,10 +16,17 @@ from zoneinfo import ZoneInfo
 
 from booking_gateway.domain.booking_details import check_spots
 from booking_gateway.domain.catalog import ReservationStatus, Service, opening_hours
-from booking_gateway.domain.errors import FieldProblem, NotFound, SlotTaken, ValidationFailed
+from booking_gateway.domain.errors import (
+    Conflict,
+    FieldProblem,
+    NotFound,
+    SlotTaken,
+    ValidationFailed,
+)
 from booking_gateway.domain.models import (
     Appointment,
     Booking,
+    BookingStatus,
     Precision,
     TenantSettings,
     Workshop,
@@ -59,6 +66,15 @@ class Visit:
 
 
 Moved = tuple[Booking, Booking]  # a booking before and after re-placing it
+# The states of lines a visit's move takes along: those still to come.
+MOVABLE = frozenset(
+    {
+        BookingStatus.RESERVED,
+        BookingStatus.AWAITING_PAYMENT,
+        BookingStatus.PENDING,
+        BookingStatus.CONFIRMED,
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,8 +232,15 @@ class PlacementService:
         at once. The first line keeps to the service's grid for customer-side tokens. A line
         that no longer fits raises ``SlotTaken`` with the blocking reason, and the caller's
         rollback leaves the visit as it was. Returns the lines that changed, before and
-        after (not yet saved)."""
+        after (not yet saved).
+
+        Only lines still to come move (``MOVABLE``): cancelled, completed and no-show lines
+        stay where they were, and a visit with a line in progress does not move at all."""
         durations = durations or {}
+        started = [b for b in lines if b.status is BookingStatus.IN_PROGRESS]
+        if started:
+            raise Conflict(f"Booking {started[0].id} of this visit is in progress: it cannot move")
+        lines = [b for b in lines if b.status in MOVABLE]
         placed = sorted(
             (b for b in lines if b.service_id is not None and b.appointment.starts_at),
             key=lambda b: (b.appointment.starts_at, b.id),
@@ -269,7 +292,8 @@ class PlacementService:
             end=None if service.fixed_duration else start + length,
             spots=booking.spots or 1,
             duration=length if estimated else None,
-            outside_opening_hours=estimated,
+            # Staff's estimate may run past closing; anyone else's move keeps every rule.
+            outside_opening_hours=estimated and self._principal.is_staff,
         )
         plan = await self.plan(repos, visit, now)
         [line] = (await self.place(repos, plan, visit, now, on_grid=first)).allocation

@@ -289,3 +289,30 @@ async def test_staff_read_which_staff_member_a_resource_is(api: Api, issuer: Tok
     # then staff see the person, the front end does not
     assert [r["subject"] for r in by_staff] == ["jens@workshop"]
     assert [r["subject"] for r in by_frontend] == [None]
+
+
+async def test_a_customer_replaces_only_the_participants_they_added(
+    api: Api, issuer: TokenIssuer
+) -> None:
+    # given the customer's own booking with a technician staff put on it
+    workshop_id, service_id = await catalog(api)
+    customer = api.as_(
+        issuer.issue(
+            tenant=api.tenant,
+            subject="karen",
+            scope="bookings:read bookings:write",
+            customer=CUSTOMER["personalIdentifier"],
+        )
+    )
+    made = await book(customer, workshop_id, [service_id], local_at(future_day(3), "09:00"))
+    booking_id = made["bookings"][0]["id"]
+    technician = {"personId": "E-17", "name": "Jens Technician", "role": "technician"}
+    await api.ok(PARTICIPANTS, {"id": booking_id, "people": [technician]})
+
+    # when the customer sets their driver twice
+    for driver in ("Bo Berg", "Bo Holm"):
+        await customer.ok(PARTICIPANTS, {"id": booking_id, "people": [{"name": driver}]})
+
+    # then staff's technician stays and only the customer's latest driver is there
+    people = (await read(api, booking_id))["participants"]
+    assert [p["name"] for p in people] == ["Jens Technician", "Bo Holm"]

@@ -294,7 +294,9 @@ class Booking:
         "always."
     )
     async def last_time_to_cancel(self, info: strawberry.Info[Context, None]) -> datetime:
-        return await info.context.bookings.last_time_to_cancel(self.source)
+        ctx = info.context
+        service = await ctx.service_loader.load(self.service_id) if self.service_id else None
+        return await ctx.bookings.last_time_to_cancel(self.source, service)
 
     @strawberry.field(description="Staff notes; null for customer-side tokens.")
     def internal_comment(self, info: strawberry.Info[Context, None]) -> str | None:
