@@ -11,6 +11,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from booking_gateway.db.tables import metadata
 
 config = context.config
+# Replicas started together on one PostgreSQL database migrate one after another: the first
+# takes this transaction-level advisory lock, the others wait for it and then find the schema
+# at head (alembic reads the version inside the same transaction, after the lock).
+MIGRATION_LOCK = 7_362_912_004_118_001
 
 
 def _run(connection: Connection) -> None:
@@ -21,6 +25,8 @@ def _run(connection: Connection) -> None:
         compare_type=True,
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
         context.run_migrations()
 
 
