@@ -112,8 +112,27 @@ def cmd_seed_demo(args: argparse.Namespace) -> None:
     print("Demo tenant 'demo' is seeded.")
 
 
+MAX_TOKEN_TTL = 30 * 86400
+
+
 def cmd_token(args: argparse.Namespace) -> None:
-    settings = _with_dev_secret(_settings())
+    settings = _settings()
+    if not (settings.jwt_secret or settings.jwt_public_key_file):
+        path = settings.dev_secret_file.resolve()
+        if not path.exists():
+            # A new secret here would sign tokens no running gateway accepts.
+            sys.exit(
+                f"booking-gateway: no token key configured and no development secret at {path}.\n"
+                "Run this command in the directory where the gateway runs (./scripts/dev keeps "
+                "its secret there), or set BOOKING_GATEWAY_DEV_SECRET_FILE to that file, or "
+                "BOOKING_GATEWAY_JWT_SECRET to the gateway's key."
+            )
+        settings = _with_dev_secret(settings)
+    unknown = sorted(set(args.scope.split()) - set(ALL_SCOPES.split()))
+    if unknown:
+        sys.exit(f"booking-gateway: unknown scope {' '.join(unknown)}; known: {ALL_SCOPES}")
+    if not 0 < args.ttl <= MAX_TOKEN_TTL:
+        sys.exit(f"booking-gateway: --ttl must be between 1 and {MAX_TOKEN_TTL} seconds")
     try:
         token = TokenIssuer(settings).issue(
             tenant=args.tenant,
