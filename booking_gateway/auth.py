@@ -52,6 +52,7 @@ class TokenVerifier:
         self._issuer = settings.jwt_issuer
         self._audience = settings.jwt_audience
         self._leeway = settings.jwt_leeway_seconds
+        self._max_lifetime = settings.jwt_max_lifetime_seconds
         if settings.jwt_public_key_file is not None:
             self._key: Any = _read(settings.jwt_public_key_file)
         elif secret or settings.jwt_secret:
@@ -93,6 +94,10 @@ class TokenVerifier:
         expires = float(claims["exp"]) + self._leeway
         if self._clock() >= expires:  # the injected clock decides too (tests, cache)
             raise AuthenticationError("The token has expired")
+        if float(claims["exp"]) - float(claims["iat"]) > self._max_lifetime:
+            raise AuthenticationError(
+                f"The token lives longer than {self._max_lifetime} seconds (exp - iat)"
+            )
         return _principal_from_claims(claims), expires
 
 

@@ -32,6 +32,8 @@ class Settings:
     jwt_issuer: str = "booking-gateway"
     jwt_audience: str = "booking-gateway"
     jwt_leeway_seconds: int = 30
+    # Longest lifetime (exp - iat) a token may claim: a leaked token cannot live for ever.
+    jwt_max_lifetime_seconds: int = 30 * 86400
     max_body_bytes: int = 100 * 1024
     max_query_depth: int = 10
     max_aliases: int = 30
@@ -90,6 +92,9 @@ class Settings:
             jwt_issuer=get("JWT_ISSUER") or defaults.jwt_issuer,
             jwt_audience=get("JWT_AUDIENCE") or defaults.jwt_audience,
             jwt_leeway_seconds=get_int("JWT_LEEWAY_SECONDS", defaults.jwt_leeway_seconds),
+            jwt_max_lifetime_seconds=get_int(
+                "JWT_MAX_LIFETIME_SECONDS", defaults.jwt_max_lifetime_seconds
+            ),
             max_body_bytes=get_int("MAX_BODY_BYTES", defaults.max_body_bytes),
             max_query_depth=get_int("MAX_QUERY_DEPTH", defaults.max_query_depth),
             max_aliases=get_int("MAX_ALIASES", defaults.max_aliases),

@@ -63,6 +63,8 @@ async def test_missing_token_is_401_with_a_bearer_challenge(api: Api) -> None:
         # "" is the typed way to give PyJWT no key (the same token as None).
         pytest.param(jwt.encode(claims(), "", algorithm="none"), id="alg-none"),
         pytest.param("not-a-jwt", id="garbage"),
+        pytest.param(signed(exp=1e308), id="lifetime-without-end"),
+        pytest.param(signed(exp=int(time.time()) + 31 * 86400), id="lifetime-over-30-days"),
     ],
 )
 async def test_bad_tokens_are_401(api: Api, token: str) -> None:
