@@ -10,6 +10,7 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
@@ -82,7 +83,15 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> Starlette:
             Route("/graphql", endpoint),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
-            Mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static"),
+            # GraphiQL's script is 3.4 MB: compressed for clients that accept it. API responses
+            # are left to the proxy (gzip costs more CPU than most answers are worth).
+            Mount(
+                "/static",
+                app=GZipMiddleware(
+                    StaticFiles(directory=STATIC, check_dir=False), minimum_size=1024
+                ),
+                name="static",
+            ),
         ],
         middleware=middleware,
         lifespan=lifespan,

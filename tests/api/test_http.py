@@ -34,3 +34,17 @@ async def test_browsers_get_graphiql_with_only_local_assets(api: Api) -> None:
         assert asset.startswith("/static/graphiql/"), asset
         assert (await api.http.get(asset)).status_code == 200
     assert not re.search(r"https?://", page.text.split("<script>")[0])
+
+
+async def test_graphiqls_script_is_compressed_for_clients_that_accept_it(api: Api) -> None:
+    # when a browser that accepts gzip, and a client that does not, fetch GraphiQL's script
+    raw = await api.http.get("/static/graphiql/graphiql.min.js", headers={"accept-encoding": ""})
+    zipped = await api.http.get(
+        "/static/graphiql/graphiql.min.js", headers={"accept-encoding": "gzip"}
+    )
+
+    # then the browser's copy came compressed, and both decode to the same script
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert "content-encoding" not in raw.headers
+    assert zipped.num_bytes_downloaded < len(raw.content) // 3
+    assert zipped.content == raw.content
