@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, MaxIntrospectionDepthRule
 from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
@@ -56,6 +56,9 @@ def build_schema(settings: Settings | None = None) -> GatewaySchema:
     limit_rules = [
         *QueryDepthLimiter(max_depth=s.max_query_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=s.max_aliases).validation_rules,
+        # The depth limiter skips introspection; this bounds its nesting (graphql-js's rule:
+        # the standard introspection query passes, a query nesting types in types does not).
+        MaxIntrospectionDepthRule,
     ]
     # Factories: a fresh extension per request; the parse/validation LRU caches are shared.
     extensions: list[Any] = [

@@ -211,3 +211,24 @@ async def test_unexpected_errors_are_masked_with_a_logged_correlation_id(
     logged = [r for r in caplog.records if getattr(r, "correlation_id", None) == correlation_id]
     assert logged
     assert "secret internal detail" in caplog.text
+
+
+async def test_introspection_nested_too_deep_is_refused_and_the_standard_query_passes(
+    api: Api,
+) -> None:
+    # given the introspection query client tools send, and one nesting types in types
+    from graphql import get_introspection_query
+
+    nested = "{ __schema { types { fields { type { fields { type { fields { type { fields {"
+    nested += " name } } } } } } } } } }"
+
+    # when both are sent
+    standard = await api.post(get_introspection_query(descriptions=True))
+    deep = await api.post(nested)
+
+    # then the standard one answers the schema, the deep one is refused before it runs
+    assert standard.status_code == 200
+    assert standard.json()["data"]["__schema"]["queryType"]["name"] == "Query"
+    assert deep.status_code == 400
+    assert deep.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert "data" not in deep.json()
