@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from graphql import get_introspection_query
 
 from booking_gateway.app import create_app
 from booking_gateway.auth import TokenIssuer
@@ -217,8 +218,6 @@ async def test_introspection_nested_too_deep_is_refused_and_the_standard_query_p
     api: Api,
 ) -> None:
     # given the introspection query client tools send, and one nesting types in types
-    from graphql import get_introspection_query
-
     nested = "{ __schema { types { fields { type { fields { type { fields { type { fields {"
     nested += " name } } } } } } } } } }"
 
