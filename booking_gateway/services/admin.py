@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from booking_gateway.domain.cancellation import MAX_DEADLINE_MINUTES
@@ -39,16 +40,24 @@ POLICY_RANGES = {
 }
 
 
+@cache
+def _zones() -> frozenset[str]:
+    """IANA zone names: the tz database's list, without its aliases of the host's own zone
+    and its placeholder (``localtime``, ``posixrules``, ``Factory``)."""
+    return frozenset(available_timezones() | {"UTC"}) - {"localtime", "posixrules", "Factory"}
+
+
 def check_time_zone(p: Problems, field: str, value: str | None) -> str | None:
     text = p.text(field, value, max_length=64, required=True)
     if text is None:
         return None
-    try:
-        ZoneInfo(text)
-    except (ZoneInfoNotFoundError, ValueError):
+    # Checked against the list first: ZoneInfo("America") opens a directory (OSError).
+    if text not in _zones():
         p.add(field, f"{text!r} is not an IANA time zone such as Europe/Copenhagen")
         return None
-    if text not in available_timezones() and text != "UTC":
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         p.add(field, f"{text!r} is not an IANA time zone such as Europe/Copenhagen")
         return None
     return text

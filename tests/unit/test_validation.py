@@ -9,6 +9,7 @@ import pytest
 from booking_gateway.domain import booking_details, validation
 from booking_gateway.domain.errors import ValidationFailed
 from booking_gateway.domain.validation import Problems, parse_rfc3339
+from booking_gateway.services.admin import check_time_zone
 
 
 @pytest.mark.parametrize(
@@ -98,3 +99,22 @@ def test_a_customer_identifier_with_a_trailing_newline_is_refused() -> None:
     with pytest.raises(ValidationFailed) as raised:
         p.raise_if_any()
     assert [f.field for f in raised.value.fields] == ["customer.personalIdentifier"]
+
+
+@pytest.mark.parametrize(
+    "zone", ["America", "Europe", "Etc", "Europe/", "../etc/passwd", "localtime", "Factory", "x"]
+)
+def test_time_zones_must_be_real_iana_zones(zone: str) -> None:
+    # when a name that is a directory of the tz database, a placeholder or nothing is checked
+    p = Problems()
+    checked = check_time_zone(p, "timeZone", zone)
+
+    # then it is a field problem, never an exception
+    assert checked is None
+    with pytest.raises(ValidationFailed):
+        p.raise_if_any()
+
+
+@pytest.mark.parametrize("zone", ["Europe/Copenhagen", "UTC", "America/Argentina/Buenos_Aires"])
+def test_real_zones_pass(zone: str) -> None:
+    assert check_time_zone(Problems(), "timeZone", zone) == zone
