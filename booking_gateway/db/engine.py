@@ -34,7 +34,7 @@ from typing import Any, Literal, Protocol
 import aiosqlite
 import asyncpg
 
-from booking_gateway.domain.errors import DatabaseUnavailable
+from booking_gateway.domain.errors import DatabaseUnavailable, FieldProblem, ValidationFailed
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 Dialect = Literal["sqlite", "postgresql"]
@@ -100,6 +100,8 @@ def _sqlite_timestamp(value: datetime) -> str:
 
 
 def _sqlite_arg(value: Any) -> Any:
+    if type(value) is str and "\x00" in value:
+        raise _bad_text()  # as PostgreSQL refuses it: one behaviour on both databases
     if isinstance(value, datetime):
         return _sqlite_timestamp(value)
     if isinstance(value, date):
@@ -174,6 +176,20 @@ class _Lease:
 
 
 StatementObserver = Callable[[str], None]
+
+
+# Text the database cannot store (NUL, a lone surrogate): the request's fault, nothing written.
+_TEXT_ERRORS: tuple[type[BaseException], ...] = (
+    asyncpg.CharacterNotInRepertoireError,
+    asyncpg.UntranslatableCharacterError,
+    UnicodeEncodeError,
+)
+
+
+def _bad_text() -> ValidationFailed:
+    return ValidationFailed(
+        [FieldProblem("input", "text must not contain NUL characters or lone surrogates")]
+    )
 
 
 _PING_ERRORS: tuple[type[BaseException], ...] = (DatabaseUnavailable, *_CLOSE_ERRORS)
@@ -432,6 +448,14 @@ class Db:
             # before the socket closes and leaves asyncpg's protocol in a state it cannot leave.
             _discard(connection)
             raise DatabaseUnavailable(f"The database connection broke: {exc}") from exc
+        except _TEXT_ERRORS as exc:
+            raise _bad_text() from exc
+        except asyncpg.DataError as exc:
+            # asyncpg could not encode an argument: a lone surrogate is the client's; any
+            # other encoding failure is ours and stays an internal error.
+            if isinstance(exc.__cause__, UnicodeEncodeError):
+                raise _bad_text() from exc
+            raise
 
     async def _run_sqlite(
         self, connection: aiosqlite.Connection, sql: str, args: Sequence[Any], *, fetch: bool
@@ -442,6 +466,8 @@ class Db:
         values = [_sqlite_arg(a) for a in args]
         try:
             rows = await connection.execute_fetchall(sql, values)
+        except UnicodeEncodeError as exc:
+            raise _bad_text() from exc
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):
                 raise DatabaseUnavailable(f"The database is busy: {exc}") from exc

@@ -97,8 +97,10 @@ class GraphQLEndpoint:
                 principal = self._authenticate(request.headers)
                 response = await self._execute(request, principal, request_id)
         except RequestRejected as exc:
-            response = JSONResponse(
-                request_error(exc.message, exc.code), status_code=exc.status, headers=exc.headers
+            response = GatewayJSONResponse(
+                request_error(exc.message, exc.code),
+                status_code=exc.status,
+                headers=exc.headers,
             )
         response.headers["x-request-id"] = request_id
         log.info(
@@ -272,10 +274,21 @@ def _respond(payload: dict[str, Any]) -> Response:
             # Nothing was written; the client should retry shortly (load balancers and HTTP
             # clients understand 503 + Retry-After).
             status = 503
-    response = JSONResponse(payload, status_code=status)
+    response = GatewayJSONResponse(payload, status_code=status)
     if status == 503:
         response.headers["retry-after"] = "1"
     return response
+
+
+class GatewayJSONResponse(JSONResponse):
+    """JSON that can always be sent: text that UTF-8 cannot carry (a lone surrogate echoed
+    from somewhere unforeseen) is escaped instead of failing the response with a bare 500."""
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return super().render(content)
+        except UnicodeEncodeError:
+            return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode()
 
 
 def _json(raw: bytes, what: str) -> Any:

@@ -231,3 +231,56 @@ async def test_introspection_nested_too_deep_is_refused_and_the_standard_query_p
     assert deep.status_code == 400
     assert deep.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
     assert "data" not in deep.json()
+
+
+HOSTILE = ["id\x00", "id\ud800", "\udfff"]
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=["nul", "lone-high-surrogate", "lone-low"])
+@pytest.mark.parametrize(
+    "document",
+    [
+        "query($v: ID!) { booking(id: $v) { id } }",
+        'query($v: String!) { bookingByExternalKey(source: "user", bookingId: $v) { id } }',
+        "query($v: ID!) { bookingGroup(id: $v) { groupId } }",
+        "query($v: ID) { resources(workshopId: $v) { id } }",
+        "query($v: ID!) { reservation(id: $v) { id } }",
+        "query($v: String!) { vehicleServiceHistory(vin: $v) { id } }",
+        'mutation($v: ID!) { rescheduleBooking(bookingId: $v, startsAt: "2026-07-01T10:00:00Z")'
+        " { __typename } }",
+    ],
+    ids=["booking", "byKey", "bookingGroup", "resources", "reservation", "history", "move"],
+)
+async def test_nul_and_lone_surrogates_in_ids_are_coded_refusals_never_500s(
+    api: Api, document: str, text: str
+) -> None:
+    # when an id-like variable holds NUL or a lone surrogate (JSON lets both through)
+    body = json.dumps({"query": document, "variables": {"v": text}}).encode()
+    response = await api.post_raw(body)
+
+    # then the answer is JSON with a client error code: never a 500 or an internal error
+    assert response.status_code in (200, 400)
+    codes = {e["extensions"]["code"] for e in response.json().get("errors", [])}
+    assert codes <= {"BAD_USER_INPUT", "NOT_FOUND"}
+    assert "INTERNAL_SERVER_ERROR" not in codes
+
+
+async def test_a_nul_written_as_a_graphql_literal_is_a_coded_error_not_a_500(api: Api) -> None:
+    # when a document carries NUL in a string literal (GraphQL's \\u0000 escape)
+    response = await api.post(
+        '{ bookingByExternalKey(source: "user", bookingId: "a\\u0000b") { id } }'
+    )
+
+    # then it is refused with a code, as JSON, on both databases
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_a_lone_surrogate_echoed_into_an_answer_is_still_json(api: Api) -> None:
+    # when a lone surrogate reaches a message (an unknown operation name is echoed)
+    body = json.dumps({"query": "query A { viewer { tenant } }", "operationName": "\ud800"})
+    response = await api.post_raw(body.encode())
+
+    # then the answer is a JSON error with a code, not a bare 500
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.json()["errors"][0]["extensions"]["code"]
