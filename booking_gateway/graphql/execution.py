@@ -19,6 +19,7 @@ from graphql import (
     GraphQLEnumType,
     GraphQLField,
     GraphQLLeafType,
+    GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLScalarType,
@@ -28,10 +29,11 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
-# Per field definition: (the field, its attribute, its leaf type, whether null is allowed), or
-# None for a field that takes the general path. Keyed by id() and checked by identity:
-# graphql-core's field definitions compare by value and are unhashable.
-_Plain = tuple[GraphQLField, str, GraphQLLeafType, bool] | None
+# Per field definition: (the field, its attribute, its leaf type, whether null is allowed,
+# whether it is a list of non-null leaves), or None for a field that takes the general path.
+# Keyed by id() and checked by identity: graphql-core's field definitions compare by value and
+# are unhashable.
+_Plain = tuple[GraphQLField, str, GraphQLLeafType, bool, bool] | None
 _PLAIN: dict[int, tuple[GraphQLField, _Plain]] = {}
 _MISSING = object()
 
@@ -53,9 +55,11 @@ def _plain(field_def: GraphQLField) -> _Plain:
     ):
         kind = field_def.type
         nullable = not isinstance(kind, GraphQLNonNull)
-        leaf = kind.of_type if isinstance(kind, GraphQLNonNull) else kind
+        inner: Any = kind.of_type if isinstance(kind, GraphQLNonNull) else kind
+        listed = isinstance(inner, GraphQLList) and isinstance(inner.of_type, GraphQLNonNull)
+        leaf = inner.of_type.of_type if listed else inner
         if isinstance(leaf, GraphQLScalarType | GraphQLEnumType):
-            plain = (field_def, definition.python_name, leaf, nullable)
+            plain = (field_def, definition.python_name, leaf, nullable, listed)
     _PLAIN[id(field_def)] = (field_def, plain)
     return plain
 
@@ -76,14 +80,18 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
             field_def = self.schema.get_field(parent_type, field_details_list[0].node.name.value)
             plain = _plain(field_def) if field_def is not None else None
             if plain is not None:
-                _, name, leaf, nullable = plain
+                _, name, leaf, nullable, listed = plain
                 value = getattr(source, name, _MISSING)
                 if value is None:
                     if nullable:
                         return None
                 elif value is not _MISSING:
                     try:
-                        return self.complete_leaf_value(leaf, value)
+                        if not listed:
+                            return self.complete_leaf_value(leaf, value)
+                        if isinstance(value, list | tuple):  # each item non-null, as declared
+                            complete = self.complete_leaf_value
+                            return [complete(leaf, item) for item in value]
                     except Exception:  # noqa: S110 - graphql-core reports it, below
                         pass
         return super().execute_field(

@@ -132,3 +132,44 @@ def test_an_extension_that_resolves_fields_still_sees_every_leaf(
     # then the extension changed the leaves on both paths
     assert data is not None
     assert data["items"][0]["name"] == "A"
+
+
+@strawberry.type
+class Series:
+    days: list[date]
+    counts: list[int]
+    maybe: list[int] | None
+    holes: list[int]
+
+
+@strawberry.type
+class SeriesQuery:
+    @strawberry.field
+    def series(self) -> list[Series | None]:
+        return [
+            Series(days=[date(2026, 6, 10)], counts=[1, 2], maybe=None, holes=[1]),
+            Series(days=[], counts=[3], maybe=[4], holes=[1, None, 3]),  # type: ignore[list-item]
+            Series(days=[date(2026, 6, 11)], counts=[], maybe=[5], holes=[]),
+        ]
+
+
+def test_lists_of_leaves_match_graphql_core_with_nulls_and_refusals() -> None:
+    # given lists of leaves, one holding a null where none may be and one the scalar refuses
+    def run_series(context_class: type | None) -> Any:
+        schema = strawberry.Schema(query=SeriesQuery, execution_context_class=context_class)
+        result = schema.execute_sync("{ series { days counts maybe holes } }")
+        errors = sorted((e.message, tuple(e.path or ())) for e in result.errors or ())
+        return result.data, errors
+
+    # when both execution contexts run them, then they answer alike
+    fast, plain = run_series(GatewayExecutionContext), run_series(None)
+    assert fast == plain
+    data, errors = fast
+    assert data["series"][0] == {
+        "days": ["2026-06-10"],
+        "counts": [1, 2],
+        "maybe": None,
+        "holes": [1],
+    }
+    assert data["series"][1] is None  # a null inside [Int!]!
+    assert errors
