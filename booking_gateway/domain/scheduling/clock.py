@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from booking_gateway.domain.scheduling.model import OpeningHours
@@ -16,11 +18,41 @@ def wall_to_utc(day: date, wall: time, zone: ZoneInfo) -> datetime:
     A repeated wall time (fall back) is its first occurrence (``fold=0``); a wall time that is
     skipped (spring forward) is the instant of the jump, when the clock first reads past it.
     """
-    local = datetime.combine(day, wall, tzinfo=zone)
+    local = datetime.combine(day, wall, zone)
+    # With fold=0 the offset is a repeated time's first one, a skipped time's from before the
+    # jump. ``instant`` is then the UTC wall time (see ``zone_tagged``); turned back into local
+    # time it reads ``wall`` unless ``wall`` is skipped (one tzinfo: ``==`` compares fields).
+    instant = local - (local.utcoffset() or timedelta(0))
+    if zone.fromutc(instant) == local:
+        return _UTC_EPOCH + (instant - _epoch(zone))
     utc = local.astimezone(UTC)
-    if utc.astimezone(zone).replace(tzinfo=None) == local.replace(tzinfo=None):
-        return utc
     return _transition(local.replace(fold=1).astimezone(UTC), utc, zone)
+
+
+def local_time(zone: ZoneInfo) -> Callable[[datetime], datetime]:
+    """``instant.astimezone(zone)``, about twice as fast (for many instants)."""
+    fromutc = zone.fromutc
+
+    def local(instant: datetime) -> datetime:
+        return fromutc(zone_tagged(instant, zone))
+
+    return local
+
+
+def zone_tagged(instant: datetime, zone: ZoneInfo) -> datetime:
+    """``instant``'s UTC wall time tagged with ``zone``: what ``astimezone(zone)`` hands to
+    ``zone.fromutc``, which turns it into the local time. Adding a timedelta to it keeps it
+    one (it is wall-time arithmetic on UTC, which has no jumps)."""
+    return _epoch(zone) + (instant - _UTC_EPOCH)
+
+
+_UTC_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@lru_cache(maxsize=64)
+def _epoch(zone: ZoneInfo) -> datetime:
+    """1970-01-01 00:00 as a wall time tagged with ``zone`` (for UTC wall-time arithmetic)."""
+    return datetime(1970, 1, 1, tzinfo=zone)
 
 
 def _transition(before: datetime, after: datetime, zone: ZoneInfo) -> datetime:

@@ -1,14 +1,29 @@
-"""Timeslot listing and the re-check of one chosen start, sharing one allocation routine."""
+"""Timeslot listing and the re-check of one chosen start, sharing one allocation routine.
+
+Both first read what is busy for all the starts they look at at once (``Occupancy.scan``: per
+start and part of the visit, the busy resources as a bitmask and the spots of the lines it
+overlaps), then decide each start with a few integer operations, with no search per start and
+resource. Resources are flag bits in order of id (``occupancy.Resources``): the lowest set bit
+of a mask is the lowest free id, the one the rules choose, and ``int.bit_count`` counts the
+free ones. Each day's opening hours become UTC windows once (``clock.opening_windows``).
+"""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
+from operator import lt
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from booking_gateway.domain.scheduling.clock import local_days, opening_windows
+from booking_gateway.domain.scheduling.clock import (
+    local_days,
+    local_time,
+    opening_windows,
+    zone_tagged,
+)
 from booking_gateway.domain.scheduling.model import (
     ZERO,
     AllocatedService,
@@ -17,6 +32,7 @@ from booking_gateway.domain.scheduling.model import (
     Placement,
     Resource,
     ResourceId,
+    ServiceId,
     ServiceSpec,
     SlotQuery,
     Timeslot,
@@ -24,15 +40,23 @@ from booking_gateway.domain.scheduling.model import (
     UnavailableReason,
     as_utc,
 )
-from booking_gateway.domain.scheduling.occupancy import Occupancy
+from booking_gateway.domain.scheduling.occupancy import Occupancy, Resources
 
-_Fit = tuple[tuple[AllocatedService, ...], int]  # the allocation and its available spots
+_Chosen = tuple[tuple[int, ...], ...]  # per part, the flag of each resource taken, in order
+_Fit = tuple[_Chosen, int]  # the allocation and its available spots
 
 
 @dataclass(frozen=True, slots=True)
 class _Part:
     service: ServiceSpec
     offset: timedelta  # from the visit's start
+    lead: timedelta  # what it blocks, buffers included: [start + lead, start + tail)
+    tail: timedelta
+    needs: tuple[int, ...]  # per required resource type, in order: the flags of its candidates
+    meets: tuple[int, ...]  # earlier parts whose service time overlaps this part's
+    touches: tuple[int, ...]  # parts whose blocked window overlaps this part's (itself too)
+    full: Unavailable  # the refusals naming this part's service (immutable: shared)
+    busy: Unavailable
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,31 +64,24 @@ class _Plan:
     parts: tuple[_Part, ...]
     length: timedelta
     reach: tuple[timedelta, timedelta]  # what a visit blocks, buffers included, from its start
-    candidates: dict[str, tuple[ResourceId, ...]]  # per resource type, in order of preference
+    services: frozenset[ServiceId]
+    resources: Resources  # those some part may take, in order of preference
     spots: int
     uses_resources: bool
-    needs: dict[str, int]  # resources of each type one visit of a single service takes
+    # For the first part, per resource type it needs: its candidates (the flags of those
+    # listed at least once, at least twice, ...) and how many of them one visit takes.
+    counts: tuple[tuple[tuple[int, ...], int], ...]
 
 
-def _plan(query: SlotQuery, resources: Iterable[Resource]) -> _Plan:
-    parts: list[_Part] = []
-    offset = ZERO
-    for service in query.services:
-        parts.append(_Part(service, offset))
-        if query.placement is Placement.SEQUENTIAL:
-            offset += service.duration
-    length = max(part.offset + part.service.duration for part in parts)
-    reach = (
-        min(part.offset - part.service.buffer_before for part in parts),
-        max(part.offset + part.service.duration + part.service.buffer_after for part in parts),
-    )
-
+def _plan(query: SlotQuery, resources: Iterable[Resource], lines: int) -> _Plan:
+    """The visit's parts and resource candidates; ``lines`` (the busy lines to index) sizes
+    the resource counters."""
     by_type: dict[str, list[ResourceId]] = {}
     known: dict[ResourceId, str] = {}
     for resource in resources:
         by_type.setdefault(resource.type, []).append(resource.id)
         known[resource.id] = resource.type
-    candidates = {key: tuple(sorted(ids)) for key, ids in by_type.items()}
+    candidates = dict(by_type)
     requested = query.requested_resource_id
     if requested is not None:
         if requested not in known:
@@ -72,59 +89,155 @@ def _plan(query: SlotQuery, resources: Iterable[Resource]) -> _Plan:
         needed = {kind for s in query.services for kind in s.required_resource_types}
         if known[requested] not in needed:
             raise ValueError(f"no service in the query needs a resource like {requested!r}")
-        candidates[known[requested]] = (requested,)
-    uses_resources = any(part.service.required_resource_types for part in parts)
-    needs = Counter(parts[0].service.required_resource_types)
-    return _Plan(tuple(parts), length, reach, candidates, query.spots, uses_resources, dict(needs))
+        candidates[known[requested]] = [requested]
+    kinds = {kind for s in query.services for kind in s.required_resource_types}
+    watched = {rid for kind in kinds for rid in candidates.get(kind, ())}
+    pool = Resources(sorted(watched), lines)  # sorted: the lowest flag is the lowest id
+    # A resource listed twice under a type counts twice when free resources are counted, as
+    # it always has (each listing was a candidate of its own).
+    flags = {kind: _multiplicity(candidates.get(kind, []), pool) for kind in kinds}
+
+    offsets: list[timedelta] = []
+    offset = ZERO
+    for service in query.services:
+        offsets.append(offset)
+        if query.placement is Placement.SEQUENTIAL:
+            offset += service.duration
+    spans = [(o, o + s.duration) for o, s in zip(offsets, query.services, strict=True)]
+    windows = [
+        (o - s.buffer_before, o + s.duration + s.buffer_after)
+        for o, s in zip(offsets, query.services, strict=True)
+    ]
+    parts = tuple(
+        _Part(
+            service,
+            offsets[p],
+            windows[p][0],
+            windows[p][1],
+            tuple(flags[kind][0] for kind in service.required_resource_types),
+            tuple(q for q in range(p) if _overlap(spans[q], spans[p])),
+            tuple(q for q in range(len(windows)) if _overlap(windows[q], windows[p])),
+            Unavailable(UnavailableReason.CAPACITY, service.id),
+            Unavailable(UnavailableReason.RESOURCE_BUSY, service.id),
+        )
+        for p, service in enumerate(query.services)
+    )
+    return _Plan(
+        parts,
+        max(end for _, end in spans),
+        (min(lead for lead, _ in windows), max(tail for _, tail in windows)),
+        frozenset(service.id for service in query.services),
+        pool,
+        query.spots,
+        any(part.needs for part in parts),
+        tuple(
+            (flags[kind], n)
+            for kind, n in Counter(query.services[0].required_resource_types).items()
+        ),
+    )
+
+
+def _multiplicity(listed: list[ResourceId], pool: Resources) -> tuple[int, ...]:
+    """The flags of the resources ``listed`` at least once, at least twice, ... (``(0,)``
+    for none)."""
+    once = 0
+    again: list[ResourceId] = []
+    for resource_id in listed:
+        flag = pool.flag[resource_id]
+        if once & flag:
+            again.append(resource_id)
+        else:
+            once |= flag
+    return (once, *_multiplicity(again, pool)) if again else (once,)
+
+
+def _overlap(one: tuple[timedelta, timedelta], other: tuple[timedelta, timedelta]) -> bool:
+    return one[0] < other[1] and other[0] < one[1]
+
+
+class _Table:
+    """What each part of the visit finds at each of the sorted ``starts``: the spots of its
+    service in use and the flags of the resources busy during its blocked window."""
+
+    __slots__ = ("_occupancy", "_peaks", "_plan", "_starts", "taken", "upper")
+
+    def __init__(self, plan: _Plan, occupancy: Occupancy, starts: Sequence[datetime]) -> None:
+        self._plan, self._occupancy, self._starts = plan, occupancy, starts
+        self.upper: list[list[int]] = []  # per part and start: in_use() is at most this
+        self.taken: list[list[int]] = []
+        for part in plan.parts:
+            pool = plan.resources if part.needs else None
+            upper, taken = occupancy.scan(starts, part.service.id, pool, part.lead, part.tail)
+            self.upper.append(upper)
+            self.taken.append(taken)
+        self._peaks: list[dict[int, int]] = [{} for _ in plan.parts]
+
+    def in_use(self, p: int, at: int) -> int:
+        """The peak of spots of part ``p``'s service in use during its window at start number
+        ``at`` (worked out where asked: most starts never need it, see
+        ``_one_service_slots``)."""
+        if not self.upper[p][at]:
+            return 0
+        peaks = self._peaks[p]
+        peak = peaks.get(at)
+        if peak is None:
+            part, start = self._plan.parts[p], self._starts[at]
+            service_id = part.service.id
+            peak = self._occupancy.peak(service_id, start + part.lead, start + part.tail)
+            peaks[at] = peak
+        return peak
 
 
 def _allocate(
-    plan: _Plan, occupancy: Occupancy, start: datetime, earlier: Sequence[AllocatedService] = ()
+    plan: _Plan,
+    table: _Table,
+    at: int,
+    visits_before: int = 0,
+    earlier: Sequence[int] = (),
 ) -> _Fit | Unavailable:
-    """One visit at ``start`` and the fewest spots left free along it (its own included).
+    """One visit at start number ``at`` and the fewest spots left free along it (its own
+    included).
 
-    ``earlier`` holds the lines of visits already placed at this same start (see ``_fit``):
-    they use spots and block resources exactly as their booked lines will.
+    ``visits_before`` visits like it are already placed at this same start (see ``_fit``);
+    ``earlier[p]`` holds the resources they block during part ``p``'s window.
     """
-    allocation: list[AllocatedService] = []
+    chosen: list[tuple[int, ...]] = []
     available = plan.parts[0].service.capacity
-    visits_before = len(earlier) // len(plan.parts)
-    for part in plan.parts:
-        service = part.service
-        begins = start + part.offset
-        ends = begins + service.duration
-        blocked_start = begins - service.buffer_before
-        blocked_end = ends + service.buffer_after
-
-        in_use = occupancy.spots_in_use(service.id, blocked_start, blocked_end)
-        free_spots = service.capacity - in_use - visits_before * plan.spots
+    for p, part in enumerate(plan.parts):
+        free_spots = part.service.capacity - table.in_use(p, at) - visits_before * plan.spots
         if free_spots < plan.spots:
-            return Unavailable(UnavailableReason.CAPACITY, service.id)
+            return part.full
         available = min(available, free_spots)
 
-        chosen: list[ResourceId] = []
-        for resource_type in service.required_resource_types:
-            for resource_id in plan.candidates.get(resource_type, ()):
-                if resource_id in chosen or _used_in_visit(allocation, resource_id, begins, ends):
-                    continue
-                if occupancy.is_free(resource_id, blocked_start, blocked_end) and not (
-                    earlier and _blocked_by(earlier, resource_id, blocked_start, blocked_end)
-                ):
-                    chosen.append(resource_id)
-                    break
-            else:
-                return Unavailable(UnavailableReason.RESOURCE_BUSY, service.id)
-        allocation.append(
-            AllocatedService(service.id, begins, ends, blocked_start, blocked_end, tuple(chosen))
-        )
-    return tuple(allocation), available
+        if not part.needs:
+            chosen.append(())
+            continue
+        # Busy elsewhere, busy for earlier visits placed here, or serving an overlapping part of
+        # this visit (buffers separate a visit from other bookings only: the same car may stay
+        # on the same lift from one service to the next).
+        unusable = table.taken[p][at]
+        if earlier:
+            unusable |= earlier[p]
+        for q in part.meets:
+            for flag in chosen[q]:
+                unusable |= flag
+        picked: list[int] = []
+        for candidates in part.needs:
+            free = candidates & ~unusable
+            if not free:
+                return part.busy
+            lowest = free & -free  # the lowest id
+            picked.append(lowest)
+            unusable |= lowest
+        chosen.append(tuple(picked))
+    return tuple(chosen), available
 
 
-def _fit(plan: _Plan, occupancy: Occupancy, start: datetime) -> _Fit | Unavailable:
-    """The visit's allocation at ``start`` and its available spots: what visits like it can
-    still book there, one after another, each placed as ``check_slot`` would place it after
-    the ones before (so booking them all succeeds and one more does not)."""
-    outcome = _allocate(plan, occupancy, start)
+def _fit(plan: _Plan, table: _Table, at: int) -> _Fit | Unavailable:
+    """The visit's allocation at start number ``at`` and its available spots: what visits like
+    it can still book there, one after another, each placed as ``check_slot`` would place it
+    after the ones before (so booking them all succeeds and one more does not)."""
+    outcome = _allocate(plan, table, at)
     if isinstance(outcome, Unavailable):
         return outcome
     allocation, free_spots = outcome
@@ -132,71 +245,121 @@ def _fit(plan: _Plan, occupancy: Occupancy, start: datetime) -> _Fit | Unavailab
     if room <= 1 or not plan.uses_resources:
         return allocation, room * plan.spots
     if len(plan.parts) == 1:
-        visits = _resource_sets(plan, occupancy, allocation[0], room)
+        visits = min(room, _resource_sets(plan, table.taken[0][at]))
     else:
-        visits = _visits_one_after_another(plan, occupancy, start, allocation, room)
+        visits = _visits_one_after_another(plan, table, at, allocation, room)
     return allocation, visits * plan.spots
 
 
-def _resource_sets(plan: _Plan, occupancy: Occupancy, line: AllocatedService, room: int) -> int:
-    """Visits of one service at one start, at most ``room``: each takes its own resources of
-    every required type, all free over the same blocked interval, so the count of free
-    resources of each type decides (what placing them one by one would find, faster)."""
-    visits = room
-    for resource_type, needed in plan.needs.items():
-        free = occupancy.count_free(
-            plan.candidates.get(resource_type, ()),
-            line.blocked_start,
-            line.blocked_end,
-            enough=visits * needed,
-        )
-        visits = min(visits, free // needed)
-    return visits
+def _resource_sets(plan: _Plan, taken: int) -> int:
+    """How many visits of one service could take resources at one start: each takes its own
+    resources of every required type, all free over the same blocked interval, so the count
+    of free resources of each type decides (what placing them one by one would find, faster).
+    At least 1 where one visit found its resources."""
+    return min(
+        (
+            sum((level & ~taken).bit_count() for level in levels) // needed
+            for levels, needed in plan.counts
+        ),
+        default=1,
+    )
 
 
 def _visits_one_after_another(
-    plan: _Plan,
-    occupancy: Occupancy,
-    start: datetime,
-    allocation: tuple[AllocatedService, ...],
-    room: int,
+    plan: _Plan, table: _Table, at: int, allocation: _Chosen, room: int
 ) -> int:
     """Visits of several services at one start, at most ``room``, placed one by one."""
-    earlier = list(allocation)
+    earlier = [0] * len(plan.parts)
     visits = 1
-    while visits < room:
-        further = _allocate(plan, occupancy, start, earlier)
+    placed = allocation
+    while True:
+        # What the visits placed so far block during each part: the resources of every part
+        # whose blocked window overlaps it (the same for every visit at this start).
+        for p, part in enumerate(plan.parts):
+            for q in part.touches:
+                for flag in placed[q]:
+                    earlier[p] |= flag
+        if visits >= room:
+            return visits
+        further = _allocate(plan, table, at, visits, earlier)
         if isinstance(further, Unavailable):
-            break
-        earlier.extend(further[0])
+            return visits
+        placed = further[0]
         visits += 1
-    return visits
 
 
-def _blocked_by(
-    lines: Sequence[AllocatedService], resource_id: ResourceId, start: datetime, end: datetime
-) -> bool:
-    """Whether other visits' ``lines`` hold ``resource_id`` during ``[start, end)``."""
-    return any(
-        resource_id in line.resource_ids and line.blocked_start < end and start < line.blocked_end
-        for line in lines
-    )
+def _timeslot(
+    plan: _Plan, zone: ZoneInfo, start: datetime, end: datetime, outcome: _Fit
+) -> Timeslot:
+    chosen, available = outcome
+    name = plan.resources.name
+    allocation = []
+    for part, flags in zip(plan.parts, chosen, strict=True):
+        service = part.service
+        begins = start + part.offset
+        ends = begins + service.duration
+        allocation.append(
+            _allocated_service(
+                service.id,
+                begins,
+                ends,
+                begins - service.buffer_before,
+                ends + service.buffer_after,
+                tuple(map(name.__getitem__, flags)),
+            )
+        )
+    local = local_time(zone)
+    return _new_timeslot(start, end, local(start), local(end), available, tuple(allocation))
 
 
-def _used_in_visit(
-    allocation: list[AllocatedService], resource_id: ResourceId, start: datetime, end: datetime
-) -> bool:
-    # Buffers separate a visit from other bookings only: the same car may stay on the same
-    # lift from one service to the next, so only overlapping service times conflict.
-    return any(
-        resource_id in part.resource_ids and part.start < end and start < part.end
-        for part in allocation
-    )
+def _slot_setter(cls: type, name: str) -> Callable[[Any, Any], None]:
+    setter: Callable[[Any, Any], None] = vars(cls)[name].__set__
+    return setter
 
 
-def _timeslot(zone: ZoneInfo, start: datetime, end: datetime, outcome: _Fit) -> Timeslot:
-    allocation, available = outcome
-    return Timeslot(start, end, start.astimezone(zone), end.astimezone(zone), available, allocation)
+# Timeslots and their lines are built by the hundred per listing. A frozen dataclass' __init__
+# sets each field through object.__setattr__; these two build the very same objects (neither
+# class has a __post_init__) by writing the slots directly, in about half the time.
+_SET_LINE = tuple(_slot_setter(AllocatedService, field.name) for field in fields(AllocatedService))
+_SET_SLOT = tuple(_slot_setter(Timeslot, field.name) for field in fields(Timeslot))
+
+
+def _allocated_service(
+    service_id: ServiceId,
+    start: datetime,
+    end: datetime,
+    blocked_start: datetime,
+    blocked_end: datetime,
+    resource_ids: tuple[ResourceId, ...],
+) -> AllocatedService:
+    line: AllocatedService = object.__new__(AllocatedService)
+    set_id, set_start, set_end, set_blocked_start, set_blocked_end, set_resources = _SET_LINE
+    set_id(line, service_id)
+    set_start(line, start)
+    set_end(line, end)
+    set_blocked_start(line, blocked_start)
+    set_blocked_end(line, blocked_end)
+    set_resources(line, resource_ids)
+    return line
+
+
+def _new_timeslot(
+    start: datetime,
+    end: datetime,
+    local_start: datetime,
+    local_end: datetime,
+    available_spots: int,
+    allocation: tuple[AllocatedService, ...],
+) -> Timeslot:
+    slot: Timeslot = object.__new__(Timeslot)
+    set_start, set_end, set_local_start, set_local_end, set_available, set_allocation = _SET_SLOT
+    set_start(slot, start)
+    set_end(slot, end)
+    set_local_start(slot, local_start)
+    set_local_end(slot, local_end)
+    set_available(slot, available_spots)
+    set_allocation(slot, allocation)
+    return slot
 
 
 def compute_timeslots(
@@ -211,27 +374,136 @@ def compute_timeslots(
     """Every start on the grid of ``date_from``..``date_to`` (local, inclusive) that fits."""
     if date_to < date_from:
         raise ValueError("date_to is before date_from")
-    plan = _plan(query, resources)
-    occupancy = Occupancy(busy, query.now)
+    lines = busy if isinstance(busy, list | tuple) else list(busy)
+    plan = _plan(query, resources, len(lines))
     zone = hours.zone
+    starts, shadows = _grid(hours, zone, query, plan.length, date_from, date_to)
+    # The grid runs forward in time (a local day's intervals are in order and the wall clock
+    # maps to instants in order); sort defensively, as the sweep needs sorted starts.
+    ordered = starts
+    if not all(map(lt, starts, starts[1:])):
+        ordered = sorted(set(starts))
+    occupancy = Occupancy(lines, query.now, plan.services, plan.resources)
+    table = _Table(plan, occupancy, ordered)
+    position = None if ordered is starts else {start: k for k, start in enumerate(ordered)}
+
+    if len(plan.parts) == 1 and position is None:
+        return _one_service_slots(plan, table, starts, shadows, zone)
+    length = plan.length
+    slots: list[Timeslot] = []
+    for at, start in enumerate(starts):
+        outcome = _fit(plan, table, at if position is None else position[start])
+        if not isinstance(outcome, Unavailable):
+            slots.append(_timeslot(plan, zone, start, start + length, outcome))
+    return slots
+
+
+def _one_service_slots(
+    plan: _Plan,
+    table: _Table,
+    starts: Sequence[datetime],
+    shadows: Sequence[datetime],
+    zone: ZoneInfo,
+) -> list[Timeslot]:
+    """``_fit`` and ``_timeslot`` for every start of a one-service visit, in one loop: the
+    listing's hot path (the tests hold it to ``check_slot`` and to the reference).
+
+    Where the service takes resources, these usually decide how many visits fit; the exact
+    peak of spots in use is worked out only where the sum over the overlapping lines, an
+    upper bound, leaves room for fewer visits than the resources do.
+    """
+    (part,) = plan.parts
+    service = part.service
+    service_id, duration = service.id, service.duration
+    before, after = service.buffer_before, service.buffer_after
+    capacity, spots, needs = service.capacity, plan.spots, part.needs
+    name = plan.resources.name
+    # The usual case, one type of resource listed once each: counted in one step.
+    only_type, only_needed = 0, 0
+    if len(plan.counts) == 1 and len(plan.counts[0][0]) == 1:
+        (only_type,), only_needed = plan.counts[0]
+    local = zone.fromutc
+    (upper,), (taken,) = table.upper, table.taken
+    slots: list[Timeslot] = []
+    for at, start in enumerate(starts):
+        free_spots = capacity - upper[at]  # at least; exactly where no lines overlap
+        resource_ids: tuple[ResourceId, ...] = ()
+        if needs:
+            busy = unusable = taken[at]
+            for candidates in needs:
+                free = candidates & ~unusable
+                if not free:
+                    break
+                lowest = free & -free  # the lowest id
+                resource_ids += (name[lowest],)
+                unusable |= lowest
+            if len(resource_ids) < len(needs):
+                continue
+            if only_needed:
+                visits = (only_type & ~busy).bit_count() // only_needed
+            else:
+                visits = _resource_sets(plan, busy)
+            if free_spots // spots < visits:  # capacity may leave room for fewer
+                free_spots = capacity - table.in_use(0, at)
+                if free_spots < spots:
+                    continue
+                visits = min(visits, free_spots // spots)
+        else:
+            if upper[at]:
+                free_spots = capacity - table.in_use(0, at)
+            if free_spots < spots:
+                continue
+            visits = free_spots // spots
+        end = start + duration
+        line = _allocated_service(
+            service_id,
+            start,
+            end,
+            start - before if before else start,  # (the same instant, one object less)
+            end + after if after else end,
+            resource_ids,
+        )
+        shadow = shadows[at]
+        slots.append(
+            _new_timeslot(
+                start, end, local(shadow), local(shadow + duration), visits * spots, (line,)
+            )
+        )
+    return slots
+
+
+def _grid(
+    hours: OpeningHours,
+    zone: ZoneInfo,
+    query: SlotQuery,
+    length: timedelta,
+    date_from: date,
+    date_to: date,
+) -> tuple[list[datetime], list[datetime]]:
+    """The starts to look at: each opening interval's grid, from the first start that is not
+    too soon, up to the first that is too far ahead (which ends the listing). And the same
+    instants as ``zone_tagged`` makes them, for ``zone.fromutc`` (local times)."""
     step = query.services[0].slot_interval
     earliest = query.now + query.min_notice
     latest = None if query.horizon is None else query.now + query.horizon
-
-    slots: list[Timeslot] = []
+    starts: list[datetime] = []
+    shadows: list[datetime] = []
     for day in local_days(date_from, date_to):
         for opens, closes in opening_windows(hours, day):
             start = opens
             if start < earliest:
                 start += -((opens - earliest) // step) * step  # first grid start not too soon
-            while start + plan.length <= closes:
-                if latest is not None and start > latest:
-                    return slots
-                outcome = _fit(plan, occupancy, start)
-                if not isinstance(outcome, Unavailable):
-                    slots.append(_timeslot(zone, start, start + plan.length, outcome))
+            last = closes - length  # the visit ends by the close
+            stop = last if latest is None or last <= latest else latest
+            shadow = zone_tagged(start, zone)
+            while start <= stop:
+                starts.append(start)
+                shadows.append(shadow)
                 start += step
-    return slots
+                shadow += step
+            if start <= last:  # stopped by the horizon
+                return starts, shadows
+    return starts, shadows
 
 
 def check_slot(
@@ -250,7 +522,8 @@ def check_slot(
     hold being confirmed out of ``busy``, or it blocks its own booking.
     """
     start = as_utc(start, "start")
-    plan = _plan(query, resources)
+    lines = busy if isinstance(busy, list | tuple) else list(busy)
+    plan = _plan(query, resources, len(lines))
     if start < query.now + query.min_notice:
         return Unavailable(UnavailableReason.TOO_SOON)
     if query.horizon is not None and start > query.now + query.horizon:
@@ -261,17 +534,18 @@ def check_slot(
 
     # Only lines touching this visit matter: index those, not the whole calendar.
     lowest, highest = start + plan.reach[0], start + plan.reach[1]
-    lines = [line for line in busy if line.start < highest and lowest < line.end]
-    occupancy = Occupancy(lines, query.now)
-    outcome = _fit(plan, occupancy, start)
+    lines = [line for line in lines if line.start < highest and lowest < line.end]
+    occupancy = Occupancy(lines, query.now, plan.services, plan.resources)
+    outcome = _fit(plan, _Table(plan, occupancy, [start]), 0)
     if isinstance(outcome, Unavailable) and occupancy.has_holds:
-        without_holds = _allocate(plan, Occupancy(lines, query.now, include_holds=False), start)
+        without = Occupancy(lines, query.now, plan.services, plan.resources, include_holds=False)
+        without_holds = _allocate(plan, _Table(plan, without, [start]), 0)
         if isinstance(without_holds, Unavailable):
             return without_holds
         return Unavailable(UnavailableReason.HELD, outcome.service_id)
     if isinstance(outcome, Unavailable):
         return outcome
-    return _timeslot(hours.zone, start, end, outcome)
+    return _timeslot(plan, hours.zone, start, end, outcome)
 
 
 def _is_open(hours: OpeningHours, start: datetime, end: datetime) -> bool:
