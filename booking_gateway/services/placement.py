@@ -35,6 +35,7 @@ from booking_gateway.domain.principal import Principal
 from booking_gateway.domain.scheduling import (
     Placement,
     Resource,
+    ResourceId,
     ServiceId,
     SlotQuery,
     Timeslot,
@@ -60,6 +61,8 @@ class Visit:
     end: datetime | None = None  # for a service without fixed duration
     spots: int = 1
     requested_resource_id: str | None = None
+    # Further chosen resources, one per resource type (BokaMera Resources): (id, stated type).
+    requested_resources: Sequence[tuple[str, str | None]] = ()
     placement: Placement = Placement.SEQUENTIAL
     outside_opening_hours: bool = False
     duration: timedelta | None = None  # staff's estimate, replacing the service's duration
@@ -133,14 +136,26 @@ class PlacementService:
                 p.add("serviceIds", f"{first.id} and {service.id} cannot be combined")
         check_spots(p, services, visit.spots)
         resource = visit.requested_resource_id
+        requested: list[tuple[str, str, str | None]] = []
         if resource is not None:
-            chosen = next((r for r in pool if r.id == resource), None)
+            requested.append(("requestedResourceId", resource, None))
+        requested += [
+            (f"requestedResources[{i}].resourceId", rid, stated)
+            for i, (rid, stated) in enumerate(visit.requested_resources)
+        ]
+        types_chosen: dict[str, str] = {}
+        for field_name, resource_id, stated in requested:
+            chosen = next((r for r in pool if r.id == resource_id), None)
             if chosen is None:
-                p.add("requestedResourceId", "is not a resource of this workshop")
+                p.add(field_name, "is not a resource of this workshop")
+            elif stated is not None and stated != chosen.type:
+                p.add(field_name, f"is a {chosen.type!r}, not a {stated!r}")
             elif not any(s.resource_selection for s in services):
-                p.add("requestedResourceId", "these services do not let customers choose")
+                p.add(field_name, "these services do not let customers choose")
             elif not any(chosen.type in s.required_resource_types for s in services):
-                p.add("requestedResourceId", f"these services need no {chosen.type!r}")
+                p.add(field_name, f"these services need no {chosen.type!r}")
+            elif types_chosen.setdefault(chosen.type, resource_id) != resource_id:
+                p.add(field_name, f"choose one {chosen.type!r}: one resource per type")
         duration = visit.duration
         if duration is not None:
             if duration > MAX_VISIT:
@@ -168,6 +183,9 @@ class PlacementService:
             now=now,
             spots=visit.spots,
             requested_resource_id=resource,  # type: ignore[arg-type]
+            requested_resource_ids=tuple(
+                ResourceId(r) for r, _ in visit.requested_resources if r != resource
+            ),
             min_notice=timedelta(minutes=0 if ignore_limits else settings.minimum_notice_minutes),
             horizon=None if ignore_limits else timedelta(days=settings.booking_horizon_days),
             placement=visit.placement,

@@ -82,13 +82,17 @@ def _plan(query: SlotQuery, resources: Iterable[Resource], lines: int) -> _Plan:
         by_type.setdefault(resource.type, []).append(resource.id)
         known[resource.id] = resource.type
     candidates = dict(by_type)
-    requested = query.requested_resource_id
-    if requested is not None:
+    chosen = [query.requested_resource_id] if query.requested_resource_id is not None else []
+    needed = {kind for s in query.services for kind in s.required_resource_types}
+    taken: set[str] = set()
+    for requested in dict.fromkeys([*chosen, *query.requested_resource_ids]):
         if requested not in known:
             raise ValueError(f"unknown requested resource {requested!r}")
-        needed = {kind for s in query.services for kind in s.required_resource_types}
         if known[requested] not in needed:
             raise ValueError(f"no service in the query needs a resource like {requested!r}")
+        if known[requested] in taken:
+            raise ValueError(f"two requested resources of type {known[requested]!r}")
+        taken.add(known[requested])
         candidates[known[requested]] = [requested]
     kinds = {kind for s in query.services for kind in s.required_resource_types}
     watched = {rid for kind in kinds for rid in candidates.get(kind, ())}

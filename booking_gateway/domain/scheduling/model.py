@@ -171,6 +171,9 @@ class SlotQuery:
     now: datetime
     spots: int = 1
     requested_resource_id: ResourceId | None = None
+    # Further chosen resources (BokaMera: one per resource type); each replaces its type's
+    # candidates, like ``requested_resource_id``.
+    requested_resource_ids: tuple[ResourceId, ...] = ()
     min_notice: timedelta = ZERO
     horizon: timedelta | None = None
     placement: Placement = Placement.SEQUENTIAL

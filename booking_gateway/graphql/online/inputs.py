@@ -10,6 +10,19 @@ from booking_gateway.domain.validation import Problems
 from booking_gateway.services.placement import Visit
 
 
+@strawberry.input(description="A resource the customer chose (BokaMera ResourceTypeId/ResourceId).")
+class RequestedResourceInput:
+    resource_id: strawberry.ID = strawberry.field(description="The resource.")
+    resource_type: str | None = strawberry.field(
+        default=None, description="Its type, e.g. lift (checked against the resource's own)."
+    )
+
+
+def requested_resources(given: list[RequestedResourceInput]) -> list[tuple[str, str | None]]:
+    """The chosen resources as (id, stated type); placement checks them."""
+    return [(str(r.resource_id), r.resource_type) for r in given]
+
+
 @strawberry.input(
     description="The customer, as given at booking. An existing profile with the "
     "same personal identifier is linked and never overwritten."
@@ -81,6 +94,11 @@ class ReserveTimeslotInput:
     spots: int = strawberry.field(default=1, description="numberOfReservations.")
     requested_resource_id: strawberry.ID | None = strawberry.field(
         default=None, description="A resource the customer chose."
+    )
+    requested_resources: list[RequestedResourceInput] = strawberry.field(
+        default_factory=list,
+        description="Resources the customer chose, one per resource type (BokaMera "
+        "Resources): each must be of a type the services need and let customers choose.",
     )
     placement: Placement = strawberry.field(
         default=Placement.SEQUENTIAL, description="Several services: back to back or parallel."
@@ -174,6 +192,11 @@ class CreateBookingInput:
     requested_resource_id: strawberry.ID | None = strawberry.field(
         default=None, description="A resource the customer chose."
     )
+    requested_resources: list[RequestedResourceInput] = strawberry.field(
+        default_factory=list,
+        description="Resources the customer chose, one per resource type (BokaMera "
+        "Resources): each must be of a type the services need and let customers choose.",
+    )
     placement: Placement = strawberry.field(
         default=Placement.SEQUENTIAL, description="Several services: back to back or parallel."
     )
@@ -197,6 +220,7 @@ def to_visit(
         end=end,
         spots=given.spots,
         requested_resource_id=given.requested_resource_id,
+        requested_resources=requested_resources(given.requested_resources),
         placement=given.placement,
         outside_opening_hours=outside_opening_hours,
     )

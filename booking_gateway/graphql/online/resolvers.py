@@ -27,9 +27,11 @@ from booking_gateway.graphql.online.inputs import (
     ConfirmReservationInput,
     CreateBookingInput,
     ReleaseReservationInput,
+    RequestedResourceInput,
     ReserveTimeslotInput,
     to_visit,
 )
+from booking_gateway.graphql.online.inputs import requested_resources as chosen_resources
 from booking_gateway.graphql.online.types import Reservation, Timeslots
 from booking_gateway.services.placement import Visit
 
@@ -95,6 +97,10 @@ class OnlineQueries:
         requested_resource_id: Annotated[
             strawberry.ID | None, strawberry.argument(description="A chosen resource.")
         ] = None,
+        requested_resources: Annotated[
+            list[RequestedResourceInput] | None,
+            strawberry.argument(description="Chosen resources, one per resource type."),
+        ] = None,
         placement: Annotated[
             Placement, strawberry.argument(description="Several services: how placed.")
         ] = Placement.SEQUENTIAL,
@@ -104,6 +110,7 @@ class OnlineQueries:
             service_ids=[str(s) for s in service_ids],
             spots=spots,
             requested_resource_id=requested_resource_id,
+            requested_resources=chosen_resources(requested_resources or []),
             placement=placement,
         )
         found = await info.context.online.timeslots(visit, date_from, date_to)
