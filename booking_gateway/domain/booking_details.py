@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from booking_gateway.domain.catalog import CustomFieldType, Service
+from booking_gateway.domain.patterns import full_match
 from booking_gateway.domain.validation import Problems
 
 PERSONAL_IDENTIFIER_RE = re.compile(r"^[A-Za-z0-9]{10,48}$")
@@ -185,8 +186,12 @@ def check_custom_fields(
             p.add(name, "must be true or false")
         elif definition.type is CustomFieldType.DATE and not _is_date(value):
             p.add(name, "must be a date such as 2026-12-01")
-        elif definition.regex and not re.fullmatch(definition.regex, value):
-            p.add(name, definition.regex_error_message or f"does not match {definition.regex}")
+        elif definition.regex:
+            matched = full_match(definition.regex, value)
+            if matched is None:
+                p.add(name, "the service's pattern cannot be checked; ask the workshop")
+            elif not matched:
+                p.add(name, definition.regex_error_message or f"does not match {definition.regex}")
     return checked
 
 

@@ -27,6 +27,7 @@ from booking_gateway.domain.catalog import (
 from booking_gateway.domain.errors import NotFound
 from booking_gateway.domain.ids import WorkshopId
 from booking_gateway.domain.models import Workshop
+from booking_gateway.domain.patterns import pattern_problem
 from booking_gateway.domain.principal import Principal, Scope
 from booking_gateway.domain.scheduling import OpeningHours, OpeningInterval, ResourceId, ServiceId
 from booking_gateway.domain.validation import Problems
@@ -160,13 +161,9 @@ def check_service(p: Problems, data: ServiceInput) -> None:
         if custom.type is CustomFieldType.DROPDOWN and not custom.values:
             p.add(f"customFields[{i}].values", "a dropdown needs values")
         if custom.regex is not None:
-            if len(custom.regex) > 500:
-                p.add(f"customFields[{i}].regEx", "must be at most 500 characters")
-            else:
-                try:
-                    re.compile(custom.regex)
-                except re.error as exc:
-                    p.add(f"customFields[{i}].regEx", f"is not a regular expression: {exc}")
+            problem = pattern_problem(custom.regex)
+            if problem is not None:
+                p.add(f"customFields[{i}].regEx", problem)
     for i, kind in enumerate(data.required_resource_types):
         p.text(f"requiredResourceTypes[{i}]", kind, max_length=64, required=True)
 

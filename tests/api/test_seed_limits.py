@@ -487,3 +487,28 @@ async def test_x_tenant_id_naming_another_tenant_is_forbidden_like_the_namespace
     }
     assert namespace.json()["errors"][0]["extensions"] == {"code": "FORBIDDEN"}
     assert "data" not in response.json()
+
+
+async def test_a_custom_field_pattern_with_a_backreference_is_refused(api: Api) -> None:
+    # given a workshop
+    workshop_id = await workshop(api)
+
+    # when an admin defines a custom field whose pattern needs backtracking
+    refused = await api.ok(
+        CREATE_SERVICE,
+        {
+            "input": {
+                "names": [{"language": "en", "text": "Oil"}],
+                "durationMinutes": 60,
+                "workshopIds": [workshop_id],
+                "customFields": [
+                    {"id": "plate", "name": "Plate", "dataType": "TEXT", "regEx": r"(a)\1"}
+                ],
+            }
+        },
+    )
+
+    # then the pattern is named as the problem
+    result = refused["createService"]
+    assert result["__typename"] == "ValidationError"
+    assert [f["field"] for f in result["fields"]] == ["customFields[0].regEx"]
