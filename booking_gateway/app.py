@@ -31,6 +31,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> Starlette:
         settings.database_url,
         pool_size=settings.db_pool_size,
         pool_timeout=settings.db_pool_timeout_seconds,
+        statement_timeout=settings.db_statement_timeout_seconds,
     )
     endpoint = GraphQLEndpoint(
         build_schema(settings), TokenVerifier(settings), db, settings.max_body_bytes, clock

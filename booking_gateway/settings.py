@@ -45,6 +45,9 @@ class Settings:
     # it answers SERVICE_UNAVAILABLE (retryable).
     db_pool_size: int = 10
     db_pool_timeout_seconds: float = 5.0
+    # PostgreSQL cancels a statement (a lock wait included) running longer: the request
+    # answers 503 SERVICE_UNAVAILABLE instead of hanging on a held lock.
+    db_statement_timeout_seconds: float = 10.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -105,6 +108,9 @@ class Settings:
             db_pool_size=get_int("DB_POOL_SIZE", defaults.db_pool_size),
             db_pool_timeout_seconds=get_float(
                 "DB_POOL_TIMEOUT_SECONDS", defaults.db_pool_timeout_seconds
+            ),
+            db_statement_timeout_seconds=get_float(
+                "DB_STATEMENT_TIMEOUT_SECONDS", defaults.db_statement_timeout_seconds
             ),
         )
         settings.validate()

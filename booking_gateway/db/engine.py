@@ -197,12 +197,19 @@ _PING_ERRORS: tuple[type[BaseException], ...] = (DatabaseUnavailable, *_CLOSE_ER
 
 class Db:
     def __init__(
-        self, url: str, *, pool_size: int = 10, pool_timeout: float = 5.0, min_size: int = 1
+        self,
+        url: str,
+        *,
+        pool_size: int = 10,
+        pool_timeout: float = 5.0,
+        min_size: int = 1,
+        statement_timeout: float = 10.0,
     ) -> None:
         self.url = plain_url(url)
         self.dialect: Dialect = "sqlite" if self.url.startswith("sqlite") else "postgresql"
         self.pool_size = pool_size
         self.pool_timeout = pool_timeout
+        self.statement_timeout = statement_timeout
         self._min_size = min(min_size, pool_size)
         self._pool: asyncpg.Pool | None = None
         self._writer: aiosqlite.Connection | None = None
@@ -232,6 +239,10 @@ class Db:
                 reset=_reset_pg_connection,
                 # Long-idle connections are closed; a fresh one replaces them on demand.
                 max_inactive_connection_lifetime=300,
+                # The server cancels a statement (a lock wait included) running longer.
+                server_settings={
+                    "statement_timeout": str(max(1, int(self.statement_timeout * 1000)))
+                },
             )
         except CONNECTION_ERRORS as exc:
             raise DatabaseUnavailable(f"Cannot connect to the database: {exc}") from exc
@@ -443,6 +454,11 @@ class Db:
         except (asyncpg.DeadlockDetectedError, asyncpg.SerializationError) as exc:
             # The database chose this request to break a lock cycle: nothing was written.
             raise DatabaseUnavailable(f"The database refused a lock order: {exc}") from exc
+        except asyncpg.QueryCanceledError as exc:
+            # statement_timeout: a held lock or an overloaded server; nothing was written.
+            raise DatabaseUnavailable(
+                f"The database did not answer within {self.statement_timeout:g} s"
+            ) from exc
         except asyncpg.InternalClientError as exc:
             # A backend killed while its connection was idle: the server's goodbye arrives
             # before the socket closes and leaves asyncpg's protocol in a state it cannot leave.

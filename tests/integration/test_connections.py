@@ -115,13 +115,16 @@ class Gateway:
             return None
 
 
-def _gateway_env(database_url: str, pool_size: int, pool_timeout: float) -> dict[str, str]:
+def _gateway_env(
+    database_url: str, pool_size: int, pool_timeout: float, statement_timeout: float = 30.0
+) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BOOKING_GATEWAY_")}
     env.update(
         BOOKING_GATEWAY_DATABASE_URL=database_url,
         BOOKING_GATEWAY_JWT_SECRET=JWT_SECRET,
         BOOKING_GATEWAY_DB_POOL_SIZE=str(pool_size),
         BOOKING_GATEWAY_DB_POOL_TIMEOUT_SECONDS=str(pool_timeout),
+        BOOKING_GATEWAY_DB_STATEMENT_TIMEOUT_SECONDS=str(statement_timeout),
         PYTHONPATH=os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH")) if p),
     )
     return env
@@ -129,7 +132,12 @@ def _gateway_env(database_url: str, pool_size: int, pool_timeout: float) -> dict
 
 @asynccontextmanager
 async def running_gateway(
-    database_url: str, workdir: Path, *, pool_size: int, pool_timeout: float
+    database_url: str,
+    workdir: Path,
+    *,
+    pool_size: int,
+    pool_timeout: float,
+    statement_timeout: float = 30.0,
 ) -> AsyncIterator[Gateway]:
     """``booking_gateway serve`` (migrate, then uvicorn) on a free port; killed at the end if
     the test did not stop it."""
@@ -140,7 +148,7 @@ async def running_gateway(
             *(sys.executable, "-m", "booking_gateway", "serve"),
             *("--host", "127.0.0.1", "--port", str(port)),
             cwd=workdir,
-            env=_gateway_env(database_url, pool_size, pool_timeout),
+            env=_gateway_env(database_url, pool_size, pool_timeout, statement_timeout),
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -631,3 +639,30 @@ async def test_an_exhausted_pool_answers_a_retryable_error_within_its_timeout(
         again = await push(client, "refused-push")
         assert again.ok, again
         assert (await graphql(client, "query again", WORKSHOPS)).ok
+
+
+async def test_a_statement_held_up_by_a_lock_answers_503_within_the_statement_timeout(
+    gateway_database: str, tmp_path: Path
+) -> None:
+    statement_timeout = 1.0
+    tenant = fresh_tenant()
+    async with (
+        running_gateway(
+            gateway_database,
+            tmp_path,
+            pool_size=4,
+            pool_timeout=10.0,
+            statement_timeout=statement_timeout,
+        ) as gw,
+        client_of(gw, tenant) as client,
+    ):
+        # given a table lock another session holds for longer than the statement timeout
+        async with locked(gateway_database, "workshops"):
+            # when a query needing the table arrives
+            answer = await graphql(client, "held up", WORKSHOPS)
+
+        # then it answered 503 SERVICE_UNAVAILABLE, retryable, after about the timeout
+        assert answer.retryable_refusal, answer
+        assert statement_timeout * 0.5 <= answer.seconds < statement_timeout + 4, answer
+        # and with the lock gone the same query answers
+        assert (await graphql(client, "after", WORKSHOPS)).ok
