@@ -4,6 +4,7 @@ staff."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -300,3 +301,37 @@ async def test_staff_bookings_and_services_that_opt_out_are_confirmed_at_once(
     # then both are confirmed at once
     assert by_staff["bookings"][0]["status"] == "CONFIRMED"
     assert opted_out["bookings"][0]["status"] == "CONFIRMED"
+
+
+async def test_two_moves_of_one_visit_at_once_leave_it_whole_in_one_place(api: Api) -> None:
+    # given an annual service then tyres, back to back at 10:00 on the workshop's only lift
+    visit = await annual_and_tyres(api, lifts=1)
+    target = {"groupId": visit["groupId"]}
+
+    # when staff move it to 12:00 and to 13:00 at the same time
+    answers = await asyncio.gather(
+        api.ok(CONFIRM, {"target": target, "start": local_at(DAY, "12:00")}),
+        api.ok(CONFIRM, {"target": target, "start": local_at(DAY, "13:00")}),
+    )
+
+    # then both answered, and the visit is back to back at one of the two times
+    assert all(a["confirmBookings"]["__typename"] for a in answers)
+    annual, tyres = await lines_of(api, visit["groupId"])
+    assert span(annual)[1] == span(tyres)[0]
+    assert span(annual)[0] in {
+        datetime.fromisoformat(local_at(DAY, "12:00")),
+        datetime.fromisoformat(local_at(DAY, "13:00")),
+    }
+    # and the lift is free again at 10:00 (nothing of the visit stayed behind)
+    again = await api.ok(
+        CREATE_BOOKING,
+        {
+            "input": {
+                "workshopId": visit["workshopId"],
+                "serviceIds": [visit["serviceIds"][0]],
+                "startsAt": local_at(DAY, "10:00"),
+                "details": {"customer": CUSTOMER},
+            }
+        },
+    )
+    assert again["createBooking"]["__typename"] == "BookingSuccess"
