@@ -210,6 +210,7 @@ class OnlineBookingService:
                 details,
                 group_id,
                 now,
+                settings=await repos.tenants.settings(),
                 reservation_id=reservation.id,
                 customer_required=True,
             )
@@ -259,6 +260,7 @@ class OnlineBookingService:
                 details,
                 group_id,
                 now,
+                settings=plan.settings,  # read with the catalog already
                 booking_ids=ids,
                 customer_required=not self._principal.is_staff,
             )
@@ -274,6 +276,7 @@ class OnlineBookingService:
         group_id: GroupId,
         now: datetime,
         *,
+        settings: TenantSettings,
         reservation_id: str | None = None,
         booking_ids: Sequence[BookingId] | None = None,
         customer_required: bool,
@@ -285,7 +288,6 @@ class OnlineBookingService:
             )
         p = Problems()
         today = now.astimezone(ZoneInfo(workshop.time_zone)).date()
-        settings = await repos.tenants.settings()
         if details.customer is not None:
             given = check_customer(
                 p,
@@ -307,7 +309,7 @@ class OnlineBookingService:
                 p.add("quantities", f"take {wanted} spots; the reservation holds {spots}")
         p.raise_if_any()
         if vin is not None:
-            await self._one_active_per_vehicle(repos, vin, now)
+            await self._one_active_per_vehicle(repos, vin, now, settings)
         customer = await self._customer(repos, details, now)
         zone = ZoneInfo(workshop.time_zone)
         contact = None
@@ -364,10 +366,11 @@ class OnlineBookingService:
             booked.append(booking)
         return booked
 
-    async def _one_active_per_vehicle(self, repos: Repositories, vin: str, now: datetime) -> None:
+    async def _one_active_per_vehicle(
+        self, repos: Repositories, vin: str, now: datetime, settings: TenantSettings
+    ) -> None:
         """The tenant's one-active-booking-per-vehicle policy, as the dealer import applies
         it: checked under the tenant's lock, so two bookings of one vehicle cannot race."""
-        settings = await repos.tenants.settings()
         if not settings.one_active_booking_per_vehicle:
             return
         await repos.tenants.lock()
